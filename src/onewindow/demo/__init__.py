@@ -1,0 +1,1 @@
+"""Demo data: realistic organisations, officers and declarations for Anhui's ports."""

@@ -1,0 +1,1 @@
+"""Identity: organisations, users, roles and API tokens (stored hashed)."""

@@ -1,0 +1,1 @@
+"""The shared kernel: messages, errors, clock. Tiny and free of I/O."""

@@ -1,0 +1,76 @@
+"""Commands (imperative, one handler) and events (past tense, any number of handlers).
+
+Events are frozen dataclasses with a unique ``event_id``; they travel as JSON envelopes whose
+``type`` is the class name, so producers and consumers are linked by type.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+import orjson
+
+__all__ = ["Command", "Envelope", "Event", "event_type", "new_event_id"]
+
+
+def new_event_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Command:
+    """Marker base for commands."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Event:
+    """Something that happened to one declaration (or, for ``number=None``, to the system)."""
+
+    registry: ClassVar[dict[str, type[Event]]] = {}
+
+    number: str | None
+    org_id: str | None
+    occurred_at: datetime
+    agency: str | None = None
+    event_id: str = dataclasses.field(default_factory=new_event_id)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        Event.registry[cls.__name__] = cls
+
+    def body(self) -> dict[str, Any]:
+        """The event's own fields, beyond the common envelope."""
+        common = {"number", "org_id", "occurred_at", "agency", "event_id"}
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in common}
+
+
+def event_type(event: Event) -> str:
+    return type(event).__name__
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Envelope:
+    """An event as stored in the outbox and carried by a broker."""
+
+    seq: int
+    event_id: str
+    type: str
+    number: str | None
+    org_id: str | None
+    agency: str | None
+    occurred_at: str
+    body: dict[str, Any]
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Envelope:
+        return cls(**orjson.loads(data))
+
+    @property
+    def subject(self) -> str:
+        agency = self.agency or "all"
+        return f"onewindow.events.{agency}.{self.type}"

@@ -1,0 +1,1 @@
+"""Messaging: the outbox relay, brokers (in-memory and NATS JetStream) and event consumers."""
