@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures.services", "tests.fixtures.database"]
+pytest_plugins = ["tests.fixtures.services", "tests.fixtures.database", "tests.fixtures.app"]

@@ -253,5 +253,5 @@ class Declaration:
                 status=self.status.value,
             )
 
-    def _record(self, kind: type[ev.Event], now: datetime, **fields: object) -> None:
-        self.events.append(kind(number=self.number, org_id=self.org_id, occurred_at=now, **fields))  # type: ignore[arg-type]
+    def _record(self, event_class: type[ev.Event], now: datetime, **fields: object) -> None:
+        self.events.append(event_class(number=self.number, org_id=self.org_id, occurred_at=now, **fields))  # type: ignore[arg-type]

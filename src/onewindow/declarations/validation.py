@@ -4,7 +4,7 @@ arithmetic and dates. Every problem is reported with its field path; nothing sto
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -128,13 +128,21 @@ def _path(loc: tuple[int | str, ...]) -> str:
 
 
 def from_pydantic(exc: ValidationError) -> list[FieldError]:
+    return from_pydantic_errors(exc.errors(include_url=False))
+
+
+def from_pydantic_errors(errors: Sequence[Any], drop_prefix: str | None = None) -> list[FieldError]:
+    """Pydantic's errors as FieldErrors; ``drop_prefix`` removes FastAPI's leading ``body``."""
     out = []
-    for err in exc.errors(include_url=False):
+    for err in errors:
+        loc = tuple(err["loc"])
+        if drop_prefix is not None and loc[:1] == (drop_prefix,):
+            loc = loc[1:]
         code = PYDANTIC_CODES.get(err["type"], "wrong_type")
         if code == "required" or code == "unknown_field":
-            out.append(problem(_path(err["loc"]), code))
+            out.append(problem(_path(loc), code))
         else:
-            out.append(problem(_path(err["loc"]), code, x=err["msg"]))
+            out.append(problem(_path(loc), code, x=err["msg"]))
     return out
 
 

@@ -114,8 +114,14 @@ class Committer:
 
     def submit(self, op: Operation) -> Future[Any]:
         fut: Future[Any] = Future()
-        self._queue.put((op, fut))
+        self._queue.put([(op, fut)])
         return fut
+
+    def submit_all(self, ops: Sequence[Operation]) -> list[Future[Any]]:
+        """Queue ``ops`` to be committed in one transaction (bulk imports choose their batch size)."""
+        items: list[tuple[Operation, Future[Any]]] = [(op, Future()) for op in ops]
+        self._queue.put(items)
+        return [fut for _, fut in items]
 
     def run_sync(self, op: Operation, timeout: float = 60.0) -> Any:
         return self.submit(op).result(timeout)
@@ -132,7 +138,7 @@ class Committer:
                 first = self._queue.get()
                 if first is _STOP:
                     return
-                batch = [first]
+                batch = list(first)
                 stop = False
                 while len(batch) < self._max_batch:
                     try:
@@ -142,7 +148,7 @@ class Committer:
                     if item is _STOP:
                         stop = True
                         break
-                    batch.append(item)
+                    batch.extend(item)
                 conn = self._commit(conn, batch)
                 if stop:
                     return

@@ -1,0 +1,1 @@
+"""Attached documents (随附单证): uploaded once, stored by content hash, referred to by declarations."""

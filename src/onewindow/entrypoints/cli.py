@@ -1,0 +1,225 @@
+"""The command line: ``onewindow run`` (the embedded demo), serve, worker, migrate, demo, submit,
+status, token. Long work shows a progress bar."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from onewindow.settings import Settings
+
+app = typer.Typer(help="OneWindow — 国际贸易单一窗口: declare once, every agency, one release.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+DataDir = Annotated[Path | None, typer.Option(help="Where the SQLite file and documents live [env ONEWINDOW_DATA_DIR; default ./var]")]
+DbUrl = Annotated[str | None, typer.Option(help="Database URL [env ONEWINDOW_DATABASE_URL; default SQLite in the data dir]")]
+NatsUrl = Annotated[str | None, typer.Option(help="NATS JetStream URL [env ONEWINDOW_NATS_URL; default in-process broker]")]
+
+
+def _settings(data_dir: Path | None, database_url: str | None, nats_url: str | None = None, role: str | None = None) -> Settings:
+    return Settings.from_env(data_dir=data_dir, database_url=database_url, nats_url=nats_url, role=role)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(2)
+
+
+@app.command()
+def migrate(data_dir: DataDir = None, database_url: DbUrl = None) -> None:
+    """Create or upgrade the database schema."""
+    from onewindow.persistence.migrate import upgrade
+
+    s = _settings(data_dir, database_url)
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(s.database_url)
+    console.print(f"schema is up to date on [bold]{s.database_url.split('@')[-1]}[/]")
+
+
+@app.command()
+def demo(
+    data_dir: DataDir = None, database_url: DbUrl = None,
+    declarations: Annotated[int, typer.Option(min=0, max=100_000, help="How many demo declarations")] = 300,
+) -> None:
+    """Load the demo organisations, officers, tokens and declarations (once)."""
+    s = _settings(data_dir, database_url, role="all")
+    _load_demo(s, declarations)
+    _print_sign_in()
+
+
+def _load_demo(s: Settings, count: int) -> None:
+    from onewindow.bootstrap import bootstrap
+    from onewindow.demo.loader import already_loaded, load_demo
+
+    async def go() -> dict[str, Any] | None:
+        ow = bootstrap(s)
+        await ow.start()
+        try:
+            if already_loaded(ow):
+                return None
+            with Progress(TextColumn("demo declarations"), BarColumn(), TextColumn("{task.completed}/{task.total}"), console=console) as bar:
+                task = bar.add_task("demo", total=count)
+                return await load_demo(ow, count, progress=lambda n: bar.advance(task, n))
+        finally:
+            await ow.stop()
+
+    result = asyncio.run(go())
+    if result is None:
+        console.print("demo data already loaded")
+    else:
+        console.print(f"loaded {result['declarations']} declarations: {result['by_status']}")
+
+
+def _print_sign_in(base: str = "http://127.0.0.1:8000") -> None:
+    from onewindow.demo.loader import DEMO_USERS
+
+    table = Table(title="Sign in with one of these API tokens (Authorization: Bearer <token>)")
+    for col in ("user", "role", "organisation", "token"):
+        table.add_column(col)
+    for u in DEMO_USERS:
+        table.add_row(u.name, u.role.value + (f" ({u.agency})" if u.agency else ""), u.org_id, u.token)
+    console.print(table)
+    console.print(f"API docs: {base}/docs    e.g.  curl -H 'Authorization: Bearer ow_demo_broker' {base}/v1/declarations")
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = None, database_url: DbUrl = None, nats_url: NatsUrl = None,
+    host: str = "127.0.0.1", port: int = 8000,
+    role: Annotated[str, typer.Option(help="all (API + worker, embedded) or api (scaled out, with separate workers)")] = "all",
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    from onewindow.entrypoints.http import create_app
+
+    s = _settings(data_dir, database_url, nats_url, role)
+    uvicorn.run(create_app(s), host=host, port=port, log_level="warning", loop="uvloop", http="httptools",
+                timeout_graceful_shutdown=5)
+
+
+@app.command()
+def run(
+    data_dir: DataDir = None, host: str = "127.0.0.1", port: int = 8000,
+    declarations: Annotated[int, typer.Option(help="Demo declarations to load on first run")] = 300,
+) -> None:
+    """The embedded default in one step: migrate, load the demo (first time), serve."""
+    from onewindow.persistence.migrate import upgrade
+
+    s = _settings(data_dir, None, role="all")
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(s.database_url)
+    _load_demo(s, declarations)
+    _print_sign_in(f"http://{host}:{port}")
+    serve(data_dir=s.data_dir, database_url=s.database_url, nats_url=None, host=host, port=port, role="all")
+
+
+@app.command()
+def worker(data_dir: DataDir = None, database_url: DbUrl = None, nats_url: NatsUrl = None) -> None:
+    """Run the outbox relay, the agencies' automatic rules and webhook delivery (scaled out)."""
+    from onewindow.bootstrap import bootstrap
+
+    s = _settings(data_dir, database_url, nats_url, "worker")
+
+    async def go() -> None:
+        ow = bootstrap(s)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await ow.start()
+        console.print(f"worker running on {s.database_url.split('@')[-1]} with {'NATS ' + s.nats_url if s.nats_url else 'the in-process broker'}")
+        await stop.wait()
+        await ow.stop()
+
+    asyncio.run(go())
+
+
+@app.command()
+def submit(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines: one declaration per line")],
+    org: Annotated[str, typer.Option(help="The declaring organisation's id")],
+    user: Annotated[str, typer.Option(help="The declaring user's id")],
+    data_dir: DataDir = None, database_url: DbUrl = None,
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Declarations per transaction")] = 1000,
+    check: Annotated[bool, typer.Option("--check", help="Only validate; store nothing")] = False,
+    report: Annotated[Path | None, typer.Option(help="Write the rejected lines' errors here as JSON")] = None,
+) -> None:
+    """Submit a file of declarations in bulk (bad lines are reported and change nothing)."""
+    from onewindow.bulk_cli import run_import
+
+    s = _settings(data_dir, database_url, role="api")
+    result = run_import(s, file, org, user, batch, check, console)
+    summary = {k: v for k, v in result.items() if k != "problems"}
+    console.print_json(json.dumps(summary))
+    if result["problems"]:
+        for p in result["problems"][:10]:
+            for e in p["errors"][:5]:
+                err.print(f"line {p['line']}: {e['path']}: {e['code']}: {e['message']}")
+        if report:
+            report.write_text(json.dumps(result["problems"], ensure_ascii=False, indent=1), "utf-8")
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(number: str, data_dir: DataDir = None, database_url: DbUrl = None) -> None:
+    """Show a declaration's status and every agency's dossier."""
+    from onewindow.declarations.queries import declaration_view
+    from onewindow.identity.model import Principal, Role
+    from onewindow.persistence.engine import create_engines
+
+    s = _settings(data_dir, database_url)
+    engines = create_engines(s.database_url)
+    try:
+        with engines.read.connect() as conn:
+            view = declaration_view(conn, number, Principal("cli", "cli", Role.PORT_OFFICE))
+    except Exception as exc:
+        _fail(str(exc))
+        return
+    finally:
+        engines.dispose()
+    console.print(f"[bold]{view['number']}[/] {view['kind']} office {view['office']}: [bold]{view['status']}[/] (version {view['version']})")
+    table = Table("agency", "state", "category", "reason", "updated")
+    for d in view["dossiers"]:
+        table.add_row(d["agency"], d["state"], d["category"], d["reason"], d["updated_at"])
+    console.print(table)
+
+
+@app.command()
+def token(user_id: str, label: str = "cli", data_dir: DataDir = None, database_url: DbUrl = None) -> None:
+    """Issue an API token for a user (printed once; only its hash is stored)."""
+    from onewindow.identity.service import IssueToken
+    from onewindow.kernel.clock import SystemClock
+    from onewindow.kernel.errors import OneWindowError
+    from onewindow.persistence.committer import Committer
+    from onewindow.persistence.engine import create_engines
+
+    s = _settings(data_dir, database_url)
+    engines = create_engines(s.database_url)
+    committer = Committer(engines.write, SystemClock())
+    committer.start()
+    try:
+        console.print(committer.run_sync(IssueToken(user_id, label)))
+    except OneWindowError as exc:
+        _fail(exc.message)
+    finally:
+        committer.stop()
+        engines.dispose()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""The HTTP application factory. ``create_app()`` builds nothing until the server starts it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from onewindow import __version__
+from onewindow.bootstrap import OneWindow, bootstrap
+from onewindow.declarations.validation import from_pydantic_errors
+from onewindow.kernel.errors import InvalidInput, OneWindowError
+from onewindow.settings import Settings
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """
+**OneWindow** — 国际贸易单一窗口. A declarant lodges one harmonised data set; customs, inspection &
+quarantine, border inspection and maritime safety each get the dossier that concerns them and decide
+under their own rules; the declarant gets one release.
+
+Authenticate with `Authorization: Bearer <token>`. Every error is
+`{"error": {"code", "message", "message_zh", "fields": [{"path", "code", "message", "message_zh"}]}}`.
+"""
+
+
+def _error(exc: OneWindowError) -> Response:
+    return Response(orjson.dumps(exc.as_dict()), status_code=exc.status, media_type="application/json")
+
+
+def create_app(settings: Settings | None = None, onewindow: OneWindow | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ow = onewindow or bootstrap(settings)
+        app.state.onewindow = ow
+        await ow.start()
+        try:
+            yield
+        finally:
+            await ow.stop()
+
+    app = FastAPI(title="OneWindow", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+
+    @app.exception_handler(OneWindowError)
+    async def _onewindow_error(_: Request, exc: OneWindowError) -> Response:
+        return _error(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> Response:
+        return _error(InvalidInput(from_pydantic_errors(exc.errors(), drop_prefix="body")))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        err = OneWindowError(code, str(exc.detail), str(exc.detail), status=exc.status_code)
+        return _error(err)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness and readiness")
+    def healthz(request: Request) -> dict[str, Any]:
+        ow: OneWindow = request.app.state.onewindow
+        return {"status": "ok", "version": __version__, "database": ow.engines.dialect, "role": ow.settings.role,
+                "broker": "nats" if ow.settings.nats_url else "in-process"}
+
+    from onewindow.agencies.api import router as agencies
+    from onewindow.declarations.api import feed
+    from onewindow.declarations.api import router as declarations
+    from onewindow.documents.api import router as documents
+    from onewindow.identity.api import router as identity
+    from onewindow.webhooks.api import router as webhooks
+
+    for router in (declarations, feed, agencies, documents, webhooks, identity):
+        app.include_router(router)
+    return app
