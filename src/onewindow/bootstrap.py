@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from onewindow.agencies.automation import CONSUMER as AUTOMATION
 from onewindow.agencies.automation import automation_handler
 from onewindow.agencies.registry import AgencyRegistry, discover
+from onewindow.documents.index import DocumentIndex
 from onewindow.documents.store import BlobStore
 from onewindow.identity.service import TokenCache
 from onewindow.kernel.clock import Clock, SystemClock
@@ -39,6 +40,7 @@ class OneWindow:
     agencies: AgencyRegistry
     tokens: TokenCache
     blobs: BlobStore
+    documents: DocumentIndex
     broker: Broker | None = None
     relay: Relay | None = None
     deliverer: Deliverer | None = None
@@ -93,5 +95,6 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None, b
         agencies=discover(settings.agency_config),
         tokens=TokenCache(engines.read, settings.token_cache_seconds),
         blobs=BlobStore(settings.data_dir / "documents"),
+        documents=DocumentIndex(engines.read),
         broker=broker,
     )

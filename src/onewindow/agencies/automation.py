@@ -6,15 +6,18 @@ redelivered event never decides twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
 
 from onewindow.declarations import repository
-from onewindow.declarations.handlers import Receipt
-from onewindow.kernel.errors import Conflict, NotFound
+from onewindow.declarations.model import Declaration
+from onewindow.kernel.errors import Conflict
 from onewindow.kernel.messages import Envelope
 from onewindow.messaging.brokers.base import Handler
-from onewindow.persistence.committer import Committer, Transaction
-from onewindow.persistence.outbox import claim_processed
+from onewindow.persistence.committer import Batchable, Committer, Transaction
+from onewindow.persistence.outbox import unclaimed
 
 from .base import Agency
 from .registry import AgencyRegistry
@@ -27,31 +30,41 @@ TRIGGERS = frozenset({"DossierOpened", "DossierResubmitted"})
 
 
 @dataclass
-class AutoDecide:
+class AutoDecide(Batchable):
+    """Run an agency's rules on one dossier. Batched: a burst of dossiers costs a few statements."""
+
+    batch_key: ClassVar[str] = "auto-decide"
+
     event_id: str
     number: str
     agency: Agency
 
-    def run(self, tx: Transaction) -> Receipt | None:
-        if not claim_processed(tx.conn, CONSUMER, self.event_id, tx.now):
-            return None
-        try:
-            decl = repository.load(tx.conn, self.number, for_update=True)
-        except NotFound:
-            return None
+    @classmethod
+    def run_batch(cls, tx: Transaction, ops: Sequence[Any]) -> list[Any]:
+        todo: list[AutoDecide] = unclaimed(tx, CONSUMER, ops)
+        decls = repository.load_many(tx.conn, sorted({op.number for op in todo}), for_update=True)
+        changed: dict[str, Declaration] = {}
+        for op in todo:
+            decl = decls.get(op.number)
+            if decl is not None and op.apply(decl, tx.now):
+                changed[decl.number] = decl
+        repository.save_many(tx.conn, list(changed.values()))
+        tx.emit([e for d in changed.values() for e in d.events])
+        return [None] * len(ops)
+
+    def apply(self, decl: Declaration, now: datetime) -> bool:
+        """Decide if the dossier is still open and a rule (or the default) says what to do."""
         dossier = decl.dossiers.get(self.agency.code)
         if dossier is None or dossier.category is not Category.OPEN:
-            return None
+            return False
         auto = self.agency.auto_decide(decl.data)
         if auto is None:
-            return None  # left to an officer
+            return False  # left to an officer
         try:
-            decl.decide(self.agency, auto.decision, auto.reason, f"rule:{self.agency.code}/{auto.rule}", tx.now, auto.rule)
+            decl.decide(self.agency, auto.decision, auto.reason, f"rule:{self.agency.code}/{auto.rule}", now, auto.rule)
         except Conflict:
-            return None  # closed meanwhile (another agency refused, or it was withdrawn)
-        repository.save(tx.conn, decl)
-        tx.emit(decl.events)
-        return Receipt(decl.number, decl.status.value, list(decl.dossiers), decl.version)
+            return False  # closed meanwhile (another agency refused, or it was withdrawn)
+        return True
 
 
 def automation_handler(registry: AgencyRegistry, committer: Committer) -> Handler:

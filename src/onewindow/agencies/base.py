@@ -74,6 +74,9 @@ class Agency:
         for rule in self.config.rules:
             if rule.decision not in self.machine.decisions:
                 raise ValueError(f"{self.code}: rule {rule.name!r} takes unknown decision {rule.decision!r}")
+        default = self.config.default_decision
+        if default is not None and default not in self.machine.decisions:
+            raise ValueError(f"{self.code}: unknown default decision {default!r}")
 
     def concerns(self, data: Data) -> bool:
         """Routing: whether this agency must see the declaration."""

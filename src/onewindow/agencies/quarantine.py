@@ -61,7 +61,7 @@ class Quarantine(Agency):
             return True
         if data.kind == "vessel_departure":
             return False
-        options = self.config.options
+        options = {**DEFAULTS.options, **self.config.options}
         return holds({"hs_prefix": options["legal_inspection_catalogue"]}, data) or holds(
             {"origin_in": options["risk_origins"]}, data
         )

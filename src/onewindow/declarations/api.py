@@ -11,7 +11,6 @@ import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from onewindow.documents.store import known_documents
 from onewindow.identity.model import Principal, Role
 from onewindow.kernel.errors import FieldError, InvalidInput, MalformedRequest
 from onewindow.entrypoints.deps import App, Caller
@@ -20,7 +19,7 @@ from . import queries
 from .dataset import ConveyanceReport, GoodsDeclaration, declaration_adapter
 from .handlers import AmendDeclaration, Receipt, SubmitDeclaration, WithdrawDeclaration
 from .handlers import CHINA
-from .validation import check, parse, parse_object
+from .validation import check, parse, parse_object, problem
 
 __all__ = ["router"]
 
@@ -60,18 +59,12 @@ async def _unknown_documents(app: Any, org_id: str, data: Data, prefix: str) -> 
     if not data.documents:
         return []
     hashes = {d.sha256 for d in data.documents}
-
-    def lookup() -> set[str]:
-        with app.engines.read.connect() as conn:
-            return known_documents(conn, org_id, hashes)
-
-    known = await asyncio.to_thread(lookup)
-    from .validation import problem
-
+    index = app.documents
+    missing = set() if index.cached(org_id, hashes) else await asyncio.to_thread(index.missing, org_id, hashes)
     return [
         problem(f"{prefix}documents[{i}].sha256", "document_unknown", x=d.sha256)
         for i, d in enumerate(data.documents)
-        if d.sha256 not in known
+        if d.sha256 in missing
     ]
 
 

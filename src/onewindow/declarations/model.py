@@ -70,6 +70,7 @@ class Dossier:
     acted: bool = False
     withdrawal: Withdrawal = Withdrawal.NONE
     dirty: bool = field(default=True, compare=False)
+    persisted: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -183,6 +184,7 @@ class Declaration:
 
     def decide_withdrawal(self, agency: Agency, approve: bool, reason: str, by: str, now: datetime) -> None:
         dossier = self._dossier(agency.code)
+        self._require_open()
         if dossier.withdrawal is not Withdrawal.PENDING:
             raise Conflict("no_withdrawal_pending", "There is no withdrawal for your agency to decide.", "没有待贵机构审批的撤单申请。")
         self._record(ev.WithdrawalDecided, now, agency=agency.code, approved=approve, reason=reason, decided_by=by)

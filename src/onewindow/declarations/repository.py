@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from .dataset import declaration_adapter
 from .model import Declaration, Dossier, Status, Withdrawal
 from .tables import declarations, dossiers, number_sequences
 
-__all__ = ["allocate_serials", "insert_many", "load", "save"]
+__all__ = ["allocate_serials", "insert_many", "load", "load_many", "save", "save_many"]
 
 
 def allocate_serials(conn: sa.Connection, office: str, year: int, count: int) -> range:
@@ -66,21 +66,16 @@ def _dossier_row(number: str, d: Dossier) -> dict[str, Any]:
 
 
 def insert_many(conn: sa.Connection, batch: Sequence[Declaration]) -> None:
+    if not batch:
+        return
     conn.execute(declarations.insert(), [_declaration_row(d) for d in batch])
     conn.execute(dossiers.insert(), [_dossier_row(d.number, x) for d in batch for x in d.dossiers.values()])
     for d in batch:
         for x in d.dossiers.values():
-            x.dirty = False
+            x.dirty, x.persisted = False, True
 
 
-def load(conn: sa.Connection, number: str, *, for_update: bool = False) -> Declaration:
-    q = sa.select(declarations).where(declarations.c.number == number)
-    if for_update:
-        q = q.with_for_update()
-    row = conn.execute(q).one_or_none()
-    if row is None:
-        raise NotFound("declaration", "报关单", number)
-    files = conn.execute(sa.select(dossiers).where(dossiers.c.number == number)).all()
+def _aggregate(row: Any, files: Sequence[Any]) -> Declaration:
     return Declaration(
         number=row.number,
         org_id=row.org_id,
@@ -95,31 +90,74 @@ def load(conn: sa.Connection, number: str, *, for_update: bool = False) -> Decla
             f.agency: Dossier(
                 agency=f.agency, state=f.state, category=Category(f.category), reason=f.reason,
                 decided_by=f.decided_by, updated_at=f.updated_at, acted=f.acted,
-                withdrawal=Withdrawal(f.withdrawal), dirty=False,
+                withdrawal=Withdrawal(f.withdrawal), dirty=False, persisted=True,
             )
             for f in files
         },
     )
 
 
-def save(conn: sa.Connection, d: Declaration) -> None:
-    row = _declaration_row(d)
-    conn.execute(
-        declarations.update()
-        .where(declarations.c.number == d.number)
-        .values(status=row["status"], version=row["version"], withdrawal=row["withdrawal"], data=row["data"], updated_at=row["updated_at"])
+def load(conn: sa.Connection, number: str, *, for_update: bool = False) -> Declaration:
+    found = load_many(conn, [number], for_update=for_update)
+    if number not in found:
+        raise NotFound("declaration", "报关单", number)
+    return found[number]
+
+
+def load_many(conn: sa.Connection, numbers: Collection[str], *, for_update: bool = False) -> dict[str, Declaration]:
+    """The declarations among ``numbers`` that exist, locked (PostgreSQL) when ``for_update``."""
+    q = sa.select(declarations).where(declarations.c.number.in_(numbers)).order_by(declarations.c.number)
+    if for_update:
+        q = q.with_for_update()
+    rows = conn.execute(q).all()
+    files: dict[str, list[Any]] = {}
+    for f in conn.execute(sa.select(dossiers).where(dossiers.c.number.in_([r.number for r in rows]))):
+        files.setdefault(f.number, []).append(f)
+    return {r.number: _aggregate(r, files.get(r.number, [])) for r in rows}
+
+
+_UPDATE_DECLARATION = (
+    declarations.update()
+    .where(declarations.c.number == sa.bindparam("b_number"))
+    .values(
+        status=sa.bindparam("status"), version=sa.bindparam("version"), withdrawal=sa.bindparam("withdrawal"),
+        data=sa.bindparam("data"), updated_at=sa.bindparam("updated_at"),
     )
-    existing = {
-        r.agency for r in conn.execute(sa.select(dossiers.c.agency).where(dossiers.c.number == d.number))
-    }
-    for x in d.dossiers.values():
-        if not x.dirty:
-            continue
-        values = _dossier_row(d.number, x)
-        if x.agency in existing:
-            conn.execute(
-                dossiers.update().where(dossiers.c.number == d.number, dossiers.c.agency == x.agency).values(values)
-            )
-        else:
-            conn.execute(dossiers.insert().values(values))
-        x.dirty = False
+)
+_UPDATE_DOSSIER = (
+    dossiers.update()
+    .where(dossiers.c.number == sa.bindparam("b_number"), dossiers.c.agency == sa.bindparam("b_agency"))
+    .values({c: sa.bindparam(c) for c in ("state", "category", "reason", "decided_by", "acted", "withdrawal", "updated_at")})
+)
+
+
+def save(conn: sa.Connection, d: Declaration) -> None:
+    save_many(conn, [d])
+
+
+def save_many(conn: sa.Connection, batch: Sequence[Declaration]) -> None:
+    """Write back changed declarations and their changed or new dossiers (a few statements)."""
+    if not batch:
+        return
+    rows = []
+    for d in batch:
+        row = _declaration_row(d)
+        row["b_number"] = row.pop("number")
+        rows.append(row)
+    conn.execute(_UPDATE_DECLARATION, rows)
+    updated, inserted = [], []
+    for d in batch:
+        for x in d.dossiers.values():
+            if not x.dirty:
+                continue
+            values = _dossier_row(d.number, x)
+            if x.persisted:
+                values["b_number"], values["b_agency"] = values.pop("number"), values.pop("agency")
+                updated.append(values)
+            else:
+                inserted.append(values)
+            x.dirty, x.persisted = False, True
+    if updated:
+        conn.execute(_UPDATE_DOSSIER, updated)
+    if inserted:
+        conn.execute(dossiers.insert(), inserted)

@@ -1,5 +1,7 @@
 """What a customs system checks beyond the shape of the data: check characters, code tables,
-arithmetic and dates. Every problem is reported with its field path; nothing stops at the first.
+arithmetic and dates. Every problem is reported with its field path, in two stages: first every
+problem of shape (missing, unknown or malformed fields); once the shape is sound, every problem
+of substance (check digits, code tables, arithmetic, dates).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from onewindow.kernel.errors import FieldError, InvalidInput, MalformedRequest
 
 from .dataset import ConveyanceReport, GoodsDeclaration, Party, declaration_adapter
 
-__all__ = ["check", "parse", "parse_and_check"]
+__all__ = ["check", "from_pydantic", "from_pydantic_errors", "parse", "parse_and_check", "parse_object", "problem"]
 
 CENT = Decimal("0.01")
 
@@ -139,6 +141,8 @@ def from_pydantic_errors(errors: Sequence[Any], drop_prefix: str | None = None) 
         if drop_prefix is not None and loc[:1] == (drop_prefix,):
             loc = loc[1:]
         code = PYDANTIC_CODES.get(err["type"], "wrong_type")
+        if err["type"] == "union_tag_not_found":
+            loc = (*loc, "kind")  # the missing discriminator is the field ``kind``
         if code == "required" or code == "unknown_field":
             out.append(problem(_path(loc), code))
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -17,7 +18,7 @@ from onewindow.kernel.messages import Envelope, Event, event_type
 
 from .metadata import JSONDoc, Timestamp, insert_ignore, metadata
 
-__all__ = ["claim_processed", "envelopes", "events", "mark_published", "processed_events", "unpublished", "write_events"]
+__all__ = ["claim_processed", "unclaimed", "envelopes", "events", "mark_published", "processed_events", "unpublished", "write_events"]
 
 events = sa.Table(
     "events",
@@ -88,6 +89,30 @@ def unpublished(conn: sa.Connection, limit: int) -> list[Envelope]:
 
 def mark_published(conn: sa.Connection, seqs: Sequence[int]) -> None:
     conn.execute(events.update().where(events.c.seq.in_(seqs)).values(published=True))
+
+
+def unclaimed(tx: Any, consumer: str, ops: Sequence[Any]) -> list[Any]:
+    """Of ``ops`` (each with an ``event_id``), those whose event ``consumer`` has not handled yet,
+    claimed now (in the caller's transaction) so that a redelivery finds them handled."""
+    ids = list({op.event_id for op in ops})
+    done = set(
+        tx.conn.execute(
+            sa.select(processed_events.c.event_id).where(
+                processed_events.c.consumer == consumer, processed_events.c.event_id.in_(ids)
+            )
+        ).scalars()
+    )
+    todo, seen = [], set(done)
+    for op in ops:
+        if op.event_id not in seen:
+            seen.add(op.event_id)
+            todo.append(op)
+    if todo:
+        tx.conn.execute(
+            processed_events.insert(),
+            [{"consumer": consumer, "event_id": op.event_id, "processed_at": tx.now} for op in todo],
+        )
+    return todo
 
 
 def claim_processed(conn: sa.Connection, consumer: str, event_id: str, now: datetime) -> bool:

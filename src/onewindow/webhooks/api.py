@@ -158,7 +158,8 @@ def _subscription_view(row: Any) -> dict[str, Any]:
 @router.post("", status_code=201, summary="Subscribe a URL to your organisation's events")
 async def subscribe(body: SubscriptionIn, caller: Caller, app: App) -> Response:
     """Every event of your organisation (or only those in ``event_types``) is POSTed to ``url``,
-    signed with the returned ``secret`` (shown only now) in ``X-OneWindow-Signature``."""
+    signed with the returned ``secret`` (shown only now) in ``X-OneWindow-Signature``. Events
+    from a few seconds after subscribing on are sent; for earlier ones, pull ``/v1/events``."""
     caller.require(Role.DECLARANT)
     errors = _problems(body)
     if errors:

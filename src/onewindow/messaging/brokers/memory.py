@@ -16,12 +16,13 @@ log = logging.getLogger(__name__)
 
 
 class InMemoryBroker:
-    def __init__(self, retry_delay: float = 0.2, dedup_window: int = 100_000) -> None:
+    def __init__(self, retry_delay: float = 0.2, dedup_window: int = 100_000, max_in_flight: int = 256) -> None:
         self._queues: dict[str, asyncio.Queue[Envelope]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._window = dedup_window
         self._retry_delay = retry_delay
+        self._max_in_flight = max_in_flight
 
     async def start(self) -> None:
         return None
@@ -41,15 +42,29 @@ class InMemoryBroker:
         self._tasks.append(asyncio.create_task(self._consume(consumer, q, handler), name=f"consumer:{consumer}"))
 
     async def _consume(self, consumer: str, q: asyncio.Queue[Envelope], handler: Handler) -> None:
-        while True:
-            env = await q.get()
+        """Handle up to ``max_in_flight`` events at once: each handler waits for a durable commit,
+        and the committer makes one commit of everything waiting, so concurrency is throughput."""
+        slots = asyncio.Semaphore(self._max_in_flight)
+        running: set[asyncio.Task[None]] = set()
+        try:
             while True:
-                try:
-                    await handler(env)
-                    break
-                except Exception:
-                    log.exception("consumer %s failed on %s %s; retrying", consumer, env.type, env.event_id)
-                    await asyncio.sleep(self._retry_delay)
+                env = await q.get()
+                await slots.acquire()
+                task = asyncio.create_task(self._handle(consumer, env, handler))
+                running.add(task)
+                task.add_done_callback(lambda t: (running.discard(t), slots.release()))
+        finally:
+            for task in running:
+                task.cancel()
+
+    async def _handle(self, consumer: str, env: Envelope, handler: Handler) -> None:
+        while True:
+            try:
+                await handler(env)
+                return
+            except Exception:
+                log.exception("consumer %s failed on %s %s; retrying", consumer, env.type, env.event_id)
+                await asyncio.sleep(self._retry_delay)
 
     async def close(self) -> None:
         for t in self._tasks:

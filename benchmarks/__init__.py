@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m benchmarks.run`` prints one JSON line per figure."""

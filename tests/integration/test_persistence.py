@@ -1,0 +1,130 @@
+"""The same repositories and committer on SQLite and on PostgreSQL (each test runs on both)."""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pytest
+import sqlalchemy as sa
+
+from onewindow.agencies.registry import discover
+from onewindow.declarations import repository
+from onewindow.declarations.handlers import DecideDossier, SubmitDeclaration
+from onewindow.declarations.tables import declarations, dossiers
+from onewindow.declarations.validation import parse_and_check
+from onewindow.demo import samples
+from onewindow.kernel.clock import SystemClock
+from onewindow.kernel.errors import IdempotencyKeyReused
+from onewindow.persistence.committer import Committer, Transaction
+from onewindow.persistence.engine import Engines, create_engines
+from onewindow.persistence.outbox import events
+
+AGENCIES = discover()
+RNG = random.Random(11)
+USCC = samples.uscc_code(RNG)
+
+
+def submission(key: str | None = None, body_hash: str = "h", **kwargs: Any) -> SubmitDeclaration:
+    raw = samples.goods_declaration(RNG, consignee_uscc=USCC, declarant_uscc=USCC, today=datetime.now(UTC).date(), **kwargs)
+    data = parse_and_check(orjson.dumps(raw), datetime.now(UTC).date())
+    return SubmitDeclaration("org-a", "user:a", data, AGENCIES.route(data), key, body_hash)
+
+
+def count(engines: Engines, table: sa.Table) -> int:
+    with engines.read.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def test_a_declaration_is_stored_whole_with_its_dossiers_and_events(engines: Engines, committer: Committer) -> None:
+    op = submission(commodities=[samples.COMMODITIES[9]])  # chilled beef: customs and quarantine
+    receipt = committer.run_sync(op)
+    with engines.read.connect() as conn:
+        loaded = repository.load(conn, receipt.number)
+    assert loaded.data == op.data
+    assert set(loaded.dossiers) == {"customs", "quarantine"}
+    assert count(engines, events) == 1 + 2  # submitted + one dossier opened per agency
+
+
+def test_numbers_are_unique_per_office_and_year_and_gapless_under_concurrency(engines: Engines, db_url: str) -> None:
+    """Two writers (as two processes would be) submit at once to the same office."""
+    second = create_engines(db_url)
+    writers = [Committer(engines.write, SystemClock()), Committer(second.write, SystemClock())]
+    for w in writers:
+        w.start()
+    numbers: list[str] = []
+    lock = threading.Lock()
+
+    def drive(w: Committer) -> None:
+        futures = [w.submit(submission(office="3301")) for _ in range(60)]
+        got = [f.result(30).number for f in futures]
+        with lock:
+            numbers.extend(got)
+
+    threads = [threading.Thread(target=drive, args=(w,)) for w in writers for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for w in writers:
+        w.stop()
+    second.dispose()
+    assert len(numbers) == len(set(numbers)) == 240
+    serials = sorted(int(n[-9:]) for n in numbers)
+    assert serials == list(range(1, 241))
+    assert all(n.startswith("3301") and len(n) == 18 for n in numbers)
+
+
+def test_an_operation_that_fails_changes_nothing_and_spares_its_batch(engines: Engines, committer: Committer) -> None:
+    class Explodes:
+        def run(self, tx: Transaction) -> None:
+            tx.conn.execute(declarations.delete())
+            raise RuntimeError("boom")
+
+    ok = committer.submit(submission())
+    bad = committer.submit(Explodes())
+    ok2 = committer.submit(submission())
+    assert ok.result(10).number != ok2.result(10).number
+    with pytest.raises(RuntimeError):
+        bad.result(10)
+    assert count(engines, declarations) == 2
+
+
+def test_an_idempotency_key_returns_the_first_result_and_refuses_another_body(engines: Engines, committer: Committer) -> None:
+    first = committer.run_sync(submission("key-1", "hash-1"))
+    again = committer.run_sync(submission("key-1", "hash-1"))
+    assert again.number == first.number and again.replayed
+    same_batch = [committer.submit(submission("key-2", "hash-2")) for _ in range(5)]
+    assert len({f.result(10).number for f in same_batch}) == 1
+    with pytest.raises(IdempotencyKeyReused):
+        committer.run_sync(submission("key-1", "other-hash"))
+    assert count(engines, declarations) == 2
+
+
+def test_concurrent_releases_by_two_agencies_announce_one_release(engines: Engines, db_url: str) -> None:
+    """Customs and quarantine release at the same moment through two writers: one release."""
+    second = create_engines(db_url)
+    writers = [Committer(engines.write, SystemClock()), Committer(second.write, SystemClock())]
+    for w in writers:
+        w.start()
+    try:
+        numbers = [writers[0].run_sync(submission(commodities=[samples.COMMODITIES[9]])).number for _ in range(20)]
+        futures = []
+        for n in numbers:
+            futures.append(writers[0].submit(DecideDossier(n, AGENCIES.get("customs"), "release", "ok", "user:c")))
+            futures.append(writers[1].submit(DecideDossier(n, AGENCIES.get("quarantine"), "release", "ok", "user:q")))
+        for f in futures:
+            f.result(30)
+    finally:
+        for w in writers:
+            w.stop()
+        second.dispose()
+    with engines.read.connect() as conn:
+        released = conn.execute(sa.select(events.c.number).where(events.c.type == "DeclarationReleased")).scalars().all()
+        statuses = set(conn.execute(sa.select(declarations.c.status)).scalars())
+        states = set(conn.execute(sa.select(dossiers.c.state)).scalars())
+    assert sorted(released) == sorted(numbers)
+    assert statuses == {"released"} and states == {"released"}

@@ -1,0 +1,1 @@
+"""The agencies: which declarations concern each of them, and the rules each applies on its own."""
