@@ -42,13 +42,14 @@ class AutoDecide(Batchable):
     @classmethod
     def run_batch(cls, tx: Transaction, ops: Sequence[Any]) -> list[Any]:
         todo: list[AutoDecide] = unclaimed(tx, CONSUMER, ops)
-        decls = repository.load_many(tx.conn, sorted({op.number for op in todo}), for_update=True)
+        cache = repository.data_cache(tx.memo)
+        decls = repository.load_many(tx.conn, sorted({op.number for op in todo}), for_update=True, cache=cache)
         changed: dict[str, Declaration] = {}
         for op in todo:
             decl = decls.get(op.number)
             if decl is not None and op.apply(decl, tx.now):
                 changed[decl.number] = decl
-        repository.save_many(tx.conn, list(changed.values()))
+        repository.save_many(tx.conn, list(changed.values()), cache)
         tx.emit([e for d in changed.values() for e in d.events])
         return [None] * len(ops)
 

@@ -93,7 +93,7 @@ class SubmitDeclaration(Batchable):
                 )
                 created.append(decl)
                 results[i] = Receipt(decl.number, decl.status.value, list(decl.dossiers), decl.version)
-        repository.insert_many(tx.conn, created)
+        repository.insert_many(tx.conn, created, repository.data_cache(tx.memo))
         keys = [
             {"org_id": subs[i].org_id, "key": subs[i].idempotency_key, "body_hash": subs[i].body_hash,
              "number": results[i].number, "created_at": tx.now}
@@ -130,14 +130,14 @@ def _replay(s: SubmitDeclaration, body_hash: str, receipt: Receipt) -> Receipt |
 
 
 def _load_own(tx: Transaction, number: str, org_id: str | None) -> Declaration:
-    decl = repository.load(tx.conn, number, for_update=True)
+    decl = repository.load(tx.conn, number, for_update=True, cache=repository.data_cache(tx.memo))
     if org_id is not None and decl.org_id != org_id:
         raise NotFound("declaration", "报关单", number)
     return decl
 
 
 def _finish(tx: Transaction, decl: Declaration) -> Receipt:
-    repository.save(tx.conn, decl)
+    repository.save(tx.conn, decl, repository.data_cache(tx.memo))
     tx.emit(decl.events)
     return Receipt(decl.number, decl.status.value, list(decl.dossiers), decl.version)
 

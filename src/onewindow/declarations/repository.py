@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -11,11 +12,13 @@ from onewindow.agencies.states import Category
 from onewindow.kernel.errors import NotFound
 from onewindow.persistence.metadata import insert_ignore
 
-from .dataset import declaration_adapter
+from .dataset import ConveyanceReport, GoodsDeclaration, declaration_adapter
 from .model import Declaration, Dossier, Status, Withdrawal
 from .tables import declarations, dossiers, number_sequences
 
-__all__ = ["allocate_serials", "insert_many", "load", "load_many", "save", "save_many"]
+Data = GoodsDeclaration | ConveyanceReport
+
+__all__ = ["DataCache", "data_cache", "allocate_serials", "insert_many", "load", "load_many", "save", "save_many"]
 
 
 def allocate_serials(conn: sa.Connection, office: str, year: int, count: int) -> range:
@@ -65,9 +68,12 @@ def _dossier_row(number: str, d: Dossier) -> dict[str, Any]:
     }
 
 
-def insert_many(conn: sa.Connection, batch: Sequence[Declaration]) -> None:
+def insert_many(conn: sa.Connection, batch: Sequence[Declaration], cache: DataCache | None = None) -> None:
     if not batch:
         return
+    if cache:
+        for d in batch:
+            cache.put(d.number, d.version, d.data)
     conn.execute(declarations.insert(), [_declaration_row(d) for d in batch])
     conn.execute(dossiers.insert(), [_dossier_row(d.number, x) for d in batch for x in d.dossiers.values()])
     for d in batch:
@@ -75,11 +81,33 @@ def insert_many(conn: sa.Connection, batch: Sequence[Declaration]) -> None:
             x.dirty, x.persisted = False, True
 
 
-def _aggregate(row: Any, files: Sequence[Any]) -> Declaration:
+class DataCache:
+    """Parsed data sets by (number, version), least recently used out first. A version's data
+    never changes, so a hit is always right; it spares re-reading and re-parsing the JSON."""
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self._items: OrderedDict[tuple[str, int], Data] = OrderedDict()
+        self._capacity = capacity
+
+    def get(self, number: str, version: int) -> Data | None:
+        return self._items.get((number, version))
+
+    def put(self, number: str, version: int, data: Data) -> None:
+        self._items[(number, version)] = data
+        if len(self._items) > self._capacity:
+            self._items.popitem(last=False)
+
+
+def data_cache(memo: dict[str, Any]) -> DataCache:
+    cache: DataCache = memo.setdefault("declaration-data", DataCache())
+    return cache
+
+
+def _aggregate(row: Any, data: Data, files: Sequence[Any]) -> Declaration:
     return Declaration(
         number=row.number,
         org_id=row.org_id,
-        data=declaration_adapter.validate_python(row.data),
+        data=data,
         submitted_at=row.submitted_at,
         submitted_by=row.submitted_by,
         status=Status(row.status),
@@ -97,32 +125,53 @@ def _aggregate(row: Any, files: Sequence[Any]) -> Declaration:
     )
 
 
-def load(conn: sa.Connection, number: str, *, for_update: bool = False) -> Declaration:
-    found = load_many(conn, [number], for_update=for_update)
+def load(conn: sa.Connection, number: str, *, for_update: bool = False, cache: DataCache | None = None) -> Declaration:
+    found = load_many(conn, [number], for_update=for_update, cache=cache)
     if number not in found:
         raise NotFound("declaration", "报关单", number)
     return found[number]
 
 
-def load_many(conn: sa.Connection, numbers: Collection[str], *, for_update: bool = False) -> dict[str, Declaration]:
-    """The declarations among ``numbers`` that exist, locked (PostgreSQL) when ``for_update``."""
-    q = sa.select(declarations).where(declarations.c.number.in_(numbers)).order_by(declarations.c.number)
+_HEADER = [c for c in declarations.c if c.name != "data"]
+
+
+def load_many(
+    conn: sa.Connection, numbers: Collection[str], *, for_update: bool = False, cache: DataCache | None = None
+) -> dict[str, Declaration]:
+    """The declarations among ``numbers`` that exist, locked (PostgreSQL) when ``for_update``;
+    data sets found in ``cache`` are not read again."""
+    d = declarations.c
+    q = sa.select(*_HEADER).where(d.number.in_(numbers)).order_by(d.number)
     if for_update:
         q = q.with_for_update()
     rows = conn.execute(q).all()
+    data: dict[str, Data] = {}
+    for r in rows:
+        hit = cache.get(r.number, r.version) if cache else None
+        if hit is not None:
+            data[r.number] = hit
+    missing = [r.number for r in rows if r.number not in data]
+    if missing:
+        for number, version, raw in conn.execute(sa.select(d.number, d.version, d.data).where(d.number.in_(missing))):
+            data[number] = declaration_adapter.validate_python(raw)
+            if cache:
+                cache.put(number, version, data[number])
     files: dict[str, list[Any]] = {}
     for f in conn.execute(sa.select(dossiers).where(dossiers.c.number.in_([r.number for r in rows]))):
         files.setdefault(f.number, []).append(f)
-    return {r.number: _aggregate(r, files.get(r.number, [])) for r in rows}
+    return {r.number: _aggregate(r, data[r.number], files.get(r.number, [])) for r in rows}
 
 
-_UPDATE_DECLARATION = (
+_STATE = ("status", "version", "withdrawal", "updated_at")
+_UPDATE_STATE = (
     declarations.update()
     .where(declarations.c.number == sa.bindparam("b_number"))
-    .values(
-        status=sa.bindparam("status"), version=sa.bindparam("version"), withdrawal=sa.bindparam("withdrawal"),
-        data=sa.bindparam("data"), updated_at=sa.bindparam("updated_at"),
-    )
+    .values({c: sa.bindparam(c) for c in _STATE})
+)
+_UPDATE_DATA = (
+    declarations.update()
+    .where(declarations.c.number == sa.bindparam("b_number"))
+    .values({c: sa.bindparam(c) for c in (*_STATE, "data")})
 )
 _UPDATE_DOSSIER = (
     dossiers.update()
@@ -131,20 +180,28 @@ _UPDATE_DOSSIER = (
 )
 
 
-def save(conn: sa.Connection, d: Declaration) -> None:
-    save_many(conn, [d])
+def save(conn: sa.Connection, d: Declaration, cache: DataCache | None = None) -> None:
+    save_many(conn, [d], cache)
 
 
-def save_many(conn: sa.Connection, batch: Sequence[Declaration]) -> None:
-    """Write back changed declarations and their changed or new dossiers (a few statements)."""
+def save_many(conn: sa.Connection, batch: Sequence[Declaration], cache: DataCache | None = None) -> None:
+    """Write back changed declarations and their changed or new dossiers (a few statements);
+    the data set is written only when an amendment changed it."""
     if not batch:
         return
-    rows = []
+    for amended in (False, True):
+        rows = [
+            {"b_number": d.number, "status": d.status.value, "version": d.version, "withdrawal": d.withdrawal.value,
+             "updated_at": d.updated_at or d.submitted_at, **({"data": d.data.model_dump(mode="json")} if amended else {})}
+            for d in batch
+            if d.data_changed == amended
+        ]
+        if rows:
+            conn.execute(_UPDATE_DATA if amended else _UPDATE_STATE, rows)
     for d in batch:
-        row = _declaration_row(d)
-        row["b_number"] = row.pop("number")
-        rows.append(row)
-    conn.execute(_UPDATE_DECLARATION, rows)
+        d.data_changed = False
+        if cache:
+            cache.put(d.number, d.version, d.data)
     updated, inserted = [], []
     for d in batch:
         for x in d.dossiers.values():

@@ -41,7 +41,7 @@ class Transaction:
 
     conn: sa.Connection
     now: datetime
-    pending: list[Event] = field(default_factory=list)
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def emit(self, batch: Sequence[Event]) -> None:
         write_events(self.conn, batch)
@@ -97,6 +97,9 @@ class Committer:
         self._thread: threading.Thread | None = None
         self._listeners: list[Callable[[], None]] = [on_commit] if on_commit else []
         self.commits = 0
+        # Values derived from immutable rows (e.g. a declaration's parsed data of one version),
+        # kept across this writer's transactions so that operations need not read them again.
+        self.memo: dict[str, Any] = {}
 
     def add_listener(self, fn: Callable[[], None]) -> None:
         self._listeners.append(fn)
@@ -160,7 +163,7 @@ class Committer:
         results: list[Any] = [None] * len(batch)
         try:
             with conn.begin():
-                tx = Transaction(conn, now)
+                tx = Transaction(conn, now, self.memo)
                 self._run_all(tx, batch, results)
         except Exception as exc:  # the commit itself failed: nothing of this batch is stored
             log.exception("commit failed; %d operations refused", len(batch))

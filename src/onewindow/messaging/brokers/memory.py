@@ -37,25 +37,16 @@ class InMemoryBroker:
             q.put_nowait(envelope)
 
     async def subscribe(self, consumer: str, handler: Handler) -> None:
+        """Up to ``max_in_flight`` events of a consumer are handled at once: each handler waits for
+        a durable commit, and the committer makes one commit of everything waiting."""
         q: asyncio.Queue[Envelope] = asyncio.Queue()
         self._queues[consumer] = q
-        self._tasks.append(asyncio.create_task(self._consume(consumer, q, handler), name=f"consumer:{consumer}"))
+        for i in range(self._max_in_flight):
+            self._tasks.append(asyncio.create_task(self._consume(consumer, q, handler), name=f"consumer:{consumer}:{i}"))
 
     async def _consume(self, consumer: str, q: asyncio.Queue[Envelope], handler: Handler) -> None:
-        """Handle up to ``max_in_flight`` events at once: each handler waits for a durable commit,
-        and the committer makes one commit of everything waiting, so concurrency is throughput."""
-        slots = asyncio.Semaphore(self._max_in_flight)
-        running: set[asyncio.Task[None]] = set()
-        try:
-            while True:
-                env = await q.get()
-                await slots.acquire()
-                task = asyncio.create_task(self._handle(consumer, env, handler))
-                running.add(task)
-                task.add_done_callback(lambda t: (running.discard(t), slots.release()))
-        finally:
-            for task in running:
-                task.cancel()
+        while True:
+            await self._handle(consumer, await q.get(), handler)
 
     async def _handle(self, consumer: str, env: Envelope, handler: Handler) -> None:
         while True:
