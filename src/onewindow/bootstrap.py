@@ -48,6 +48,7 @@ class OneWindow:
 
     async def start(self) -> None:
         """Start the writer and, where this process is a worker, the relay and the consumers."""
+        self.engines.start()
         self.committer.start()
         if not self.settings.runs_worker:
             return

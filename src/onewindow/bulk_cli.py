@@ -31,6 +31,7 @@ def run_import(s: Settings, file: Path, org: str, user: str, batch: int, check_o
             row = conn.execute(sa.select(users.c.org_id).where(users.c.id == user)).first()
         if row is None or row.org_id != org:
             raise NotFound("user of that organisation", "该单位用户", user)
+        engines.start()
         committer.start()
         importer = BulkImporter(engines, committer, discover(s.agency_config), org, f"user:{user}",
                                 clock.now().astimezone(CHINA).date(), batch=batch, check_only=check_only)

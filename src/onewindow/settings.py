@@ -14,7 +14,8 @@ __all__ = ["Settings"]
 @dataclass(frozen=True)
 class Settings:
     """``database_url``: SQLite file by default, or ``postgresql+psycopg://…``.
-    ``nats_url``: empty for the in-process broker, or ``nats://host:4222`` for NATS JetStream.
+    ``nats_url``: empty for the in-process broker, or ``nats://host:4222`` for NATS JetStream;
+    ``nats_stream`` names the JetStream stream (one per deployment sharing a NATS server).
     ``role``: ``all`` (embedded: API + relay + consumers), ``api`` or ``worker`` (scaled out).
     ``sqlite_synchronous``: FULL (durable, the default) or NORMAL (benchmarks of the difference only).
     ``agency_config``: per-agency rules and options, from a JSON file (see ``agencies.base``).
@@ -23,6 +24,7 @@ class Settings:
     data_dir: Path = Path("var")
     database_url: str = ""
     nats_url: str = ""
+    nats_stream: str = "ONEWINDOW"
     role: str = "all"
     sqlite_synchronous: str = "FULL"
     agency_config: dict[str, Any] = field(default_factory=dict)
@@ -35,6 +37,11 @@ class Settings:
             raise ValueError(f"role must be all, api or worker, not {self.role!r}")
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'onewindow.db'}")
+
+    @property
+    def nats_subjects(self) -> str:
+        """The stream's subject prefix: streams on one server may not share subjects."""
+        return "onewindow.events" if self.nats_stream == "ONEWINDOW" else f"onewindow.{self.nats_stream.lower()}"
 
     @property
     def runs_worker(self) -> bool:
@@ -50,7 +57,7 @@ class Settings:
         values: dict[str, Any] = {}
         if "ONEWINDOW_DATA_DIR" in env:
             values["data_dir"] = Path(env["ONEWINDOW_DATA_DIR"])
-        for key in ("database_url", "nats_url", "role", "sqlite_synchronous"):
+        for key in ("database_url", "nats_url", "nats_stream", "role", "sqlite_synchronous"):
             if f"ONEWINDOW_{key.upper()}" in env:
                 values[key] = env[f"ONEWINDOW_{key.upper()}"]
         if "ONEWINDOW_AGENCY_CONFIG" in env:

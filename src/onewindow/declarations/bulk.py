@@ -79,9 +79,12 @@ class BulkImporter:
     def _batches(self, stream: BinaryIO) -> Iterator[tuple[list[int], list[SubmitDeclaration]]]:
         lines: list[int] = []
         ops: list[SubmitDeclaration] = []
+        read = 0
         for line_no, raw in enumerate(stream, 1):
-            if self.progress:
-                self.progress(len(raw))
+            read += len(raw)
+            if self.progress and line_no % 256 == 0:
+                self.progress(read)
+                read = 0
             if not raw.strip():
                 continue
             op = self._op(line_no, raw)
@@ -93,6 +96,8 @@ class BulkImporter:
                 lines, ops = [], []
         if ops:
             yield self._known_documents(lines, ops)
+        if self.progress:
+            self.progress(read)
 
     def _op(self, line_no: int, raw: bytes) -> SubmitDeclaration | None:
         try:

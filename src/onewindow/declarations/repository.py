@@ -85,7 +85,7 @@ class DataCache:
     """Parsed data sets by (number, version), least recently used out first. A version's data
     never changes, so a hit is always right; it spares re-reading and re-parsing the JSON."""
 
-    def __init__(self, capacity: int = 20_000) -> None:
+    def __init__(self, capacity: int = 2_000) -> None:
         self._items: OrderedDict[tuple[str, int], Data] = OrderedDict()
         self._capacity = capacity
 

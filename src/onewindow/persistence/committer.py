@@ -101,6 +101,7 @@ class Committer:
         # kept across this writer's transactions so that operations need not read them again.
         self.memo: dict[str, Any] = {}
 
+
     def add_listener(self, fn: Callable[[], None]) -> None:
         self._listeners.append(fn)
 
@@ -114,6 +115,7 @@ class Committer:
             self._queue.put(_STOP)
             self._thread.join()
             self._thread = None
+
 
     def submit(self, op: Operation) -> Future[Any]:
         fut: Future[Any] = Future()

@@ -56,6 +56,7 @@ class NatsBroker:
         self._js: JetStreamContext | None = None
         self._subs: list[JetStreamContext.PullSubscription] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
 
     async def start(self) -> None:
         """Connect and make sure the stream exists with this broker's settings."""
@@ -105,7 +106,9 @@ class NatsBroker:
         )
 
     async def _consume(self, consumer: str, sub: JetStreamContext.PullSubscription, handler: Handler) -> None:
-        while True:
+        """Loop until ``close``; the flag, not only cancellation, ends it, because a fetch can swallow
+        a cancellation that lands as its own timeout fires (and then return as if idle)."""
+        while not self._stopping:
             msgs = await self._fetch(consumer, sub)
             await self._handle_batch(consumer, msgs, handler)
 
@@ -124,6 +127,9 @@ class NatsBroker:
     async def _handle_batch(self, consumer: str, msgs: list[Msg], handler: Handler) -> None:
         """Handle in order; when cancelled (on close), hand the rest back for another worker at once."""
         for i, msg in enumerate(msgs):
+            if self._stopping:
+                await _release(msgs[i:])
+                return
             try:
                 await self._handle(consumer, msg, handler)
             except asyncio.CancelledError:
@@ -152,6 +158,7 @@ class NatsBroker:
 
     async def close(self) -> None:
         """Stop consuming, make sure the server has every ack, and disconnect; safe to call twice."""
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
