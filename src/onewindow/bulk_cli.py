@@ -12,7 +12,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from onewindow.agencies.registry import discover
 from onewindow.declarations.bulk import BulkImporter, import_lines
 from onewindow.declarations.handlers import CHINA
-from onewindow.identity.tables import users
+from onewindow.identity.tables import organisations, users
 from onewindow.kernel.clock import SystemClock
 from onewindow.kernel.errors import NotFound
 from onewindow.persistence.committer import Committer
@@ -28,13 +28,16 @@ def run_import(s: Settings, file: Path, org: str, user: str, batch: int, check_o
     committer = Committer(engines.write, clock, max_batch=max(batch, 512))
     try:
         with engines.read.connect() as conn:
-            row = conn.execute(sa.select(users.c.org_id).where(users.c.id == user)).first()
+            row = conn.execute(
+                sa.select(users.c.org_id, organisations.c.uscc).join(organisations, organisations.c.id == users.c.org_id)
+                .where(users.c.id == user)
+            ).first()
         if row is None or row.org_id != org:
             raise NotFound("user of that organisation", "该单位用户", user)
         engines.start()
         committer.start()
         importer = BulkImporter(engines, committer, discover(s.agency_config), org, f"user:{user}",
-                                clock.now().astimezone(CHINA).date(), batch=batch, check_only=check_only)
+                                clock.now().astimezone(CHINA).date(), row.uscc, batch=batch, check_only=check_only)
         columns = (TextColumn("importing"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
         with Progress(*columns, console=console, transient=True) as bar:
             task = bar.add_task("import", total=file.stat().st_size)

@@ -53,7 +53,7 @@ async def test_submitted_to_one_api_process_released_through_the_other(tmp_path:
             assert me["org_id"] == "gangtong-broker"
             health = (await api_b.get("/healthz")).json()
             assert health["database"] == "postgresql" and health["broker"] == "nats" and health["role"] == "api"
-            usccs = {"jianghuai-trade": samples.uscc_code(random.Random(1)), "gangtong-broker": samples.uscc_code(random.Random(2))}
+            usccs = {"jianghuai-trade": samples.uscc_code(random.Random(1)), "gangtong-broker": me["uscc"]}
             invoice = [{"type": "invoice", "sha256": hashlib.sha256(INVOICE_PDF).hexdigest()}]
             rng = random.Random(9)
             beef = samples.goods_declaration(rng, consignee_uscc=usccs["jianghuai-trade"], declarant_uscc=usccs["gangtong-broker"],

@@ -19,7 +19,7 @@ from . import queries
 from .dataset import ConveyanceReport, GoodsDeclaration, declaration_adapter
 from .handlers import AmendDeclaration, Receipt, SubmitDeclaration, WithdrawDeclaration
 from .handlers import CHINA
-from .validation import check, parse, parse_object, problem
+from .validation import check, check_declarant, parse, parse_object, problem
 
 __all__ = ["router"]
 
@@ -54,13 +54,13 @@ def _today(app: Any) -> Any:
     return app.clock.now().astimezone(CHINA).date()
 
 
-async def _parse_checked(request: Request, app: Any, org_id: str) -> tuple[bytes, Data]:
+async def _parse_checked(request: Request, app: Any, caller: Principal) -> tuple[bytes, Data]:
     if "json" not in request.headers.get("content-type", "application/json"):
         raise MalformedRequest("Send the declaration as application/json.", "请以 application/json 格式提交报关数据。")
     body = await request.body()
     data = parse(body)
-    errors = check(data, _today(app))
-    errors += await _unknown_documents(app, org_id, data, prefix="")
+    errors = check(data, _today(app)) + check_declarant(data, caller.uscc)
+    errors += await _unknown_documents(app, caller.org_id, data, prefix="")
     if errors:
         raise InvalidInput(errors)
     return body, data
@@ -97,7 +97,7 @@ def _receipt(r: Receipt, status: int) -> Response:
 async def validate(request: Request) -> Response:
     """Runs every check a submission runs and stores nothing (also the benchmarks' bare endpoint)."""
     app, caller = get_app(request), get_principal(request)
-    _, data = await _parse_checked(request, app, caller.org_id)
+    _, data = await _parse_checked(request, app, caller)
     return json_response({"valid": True, "kind": data.kind, "agencies": [a.code for a in app.agencies.route(data)]})
 
 
@@ -109,10 +109,10 @@ async def submit(request: Request) -> Response:
     app, caller = get_app(request), get_principal(request)
     caller.require(Role.DECLARANT)
     idempotency_key = _idempotency_key(request)
-    body, data = await _parse_checked(request, app, caller.org_id)
+    body, data = await _parse_checked(request, app, caller)
     op = SubmitDeclaration(
         org_id=caller.org_id, actor=caller.actor, data=data, agencies=app.agencies.route(data),
-        idempotency_key=idempotency_key, body_hash=hashlib.sha256(body).hexdigest(),
+        idempotency_key=idempotency_key, body_hash=hashlib.sha256(body).hexdigest(), source_json=body,
     )
     receipt: Receipt = await app.committer.run(op)
     return _receipt(receipt, 200 if receipt.replayed else 201)
@@ -179,7 +179,8 @@ async def _amendment(request: Request, app: Any, caller: Principal) -> tuple[str
         data = parse_object(raw.get("data"))
     except InvalidInput as exc:
         raise InvalidInput(errors + [FieldError(f"data.{f.path}" if f.path != "$" else "data", f.code, f.message, f.message_zh) for f in exc.fields]) from None
-    errors += [FieldError(f"data.{f.path}", f.code, f.message, f.message_zh) for f in check(data, _today(app))]
+    errors += [FieldError(f"data.{f.path}", f.code, f.message, f.message_zh)
+               for f in check(data, _today(app)) + check_declarant(data, caller.uscc)]
     errors += await _unknown_documents(app, caller.org_id, data, prefix="data.")
     if errors:
         raise InvalidInput(errors)

@@ -25,7 +25,7 @@ from onewindow.persistence.committer import Committer
 from onewindow.persistence.engine import Engines
 
 from .handlers import Receipt, SubmitDeclaration
-from .validation import check, parse, problem
+from .validation import check, check_declarant, parse, problem
 
 __all__ = ["ImportReport", "import_lines"]
 
@@ -59,6 +59,7 @@ class BulkImporter:
     org_id: str
     actor: str
     today: date
+    org_uscc: str | None
     batch: int = 1000
     check_only: bool = False
     progress: Callable[[int], None] | None = None
@@ -105,12 +106,15 @@ class BulkImporter:
         except OneWindowError as exc:
             self.report.reject(line_no, exc.fields or [FieldError("$", exc.code, exc.message, exc.message_zh)])
             return None
-        errors = check(data, self.today)
+        errors = check(data, self.today) + check_declarant(data, self.org_uscc)
         if errors:
             self.report.reject(line_no, errors)
             return None
         digest = hashlib.sha256(raw.strip()).hexdigest()
-        return SubmitDeclaration(self.org_id, self.actor, data, self.agencies.route(data), f"bulk:{digest[:48]}", digest)
+        return SubmitDeclaration(
+            self.org_id, self.actor, data, self.agencies.route(data), f"bulk:{digest[:48]}", digest,
+            source_json=raw.strip(), keep_in_memo=False,
+        )
 
     def _known_documents(self, lines: list[int], ops: list[SubmitDeclaration]) -> tuple[list[int], list[SubmitDeclaration]]:
         hashes = {d.sha256 for op in ops for d in op.data.documents}

@@ -57,6 +57,8 @@ class SubmitDeclaration(Batchable):
     agencies: Sequence[Agency]
     idempotency_key: str | None = None
     body_hash: str = ""
+    source_json: bytes | None = None  # the body as sent, stored as the data set when given
+    keep_in_memo: bool = True  # bulk imports keep nothing: no agency will read them from this memo
 
     @classmethod
     def run_batch(cls, tx: Transaction, ops: Sequence[Any]) -> list[Any]:
@@ -84,6 +86,7 @@ class SubmitDeclaration(Batchable):
         for i in fresh:
             by_office[subs[i].data.declaration_office].append(i)
         created: list[Declaration] = []
+        fresh_order: list[int] = []
         for office, idx in sorted(by_office.items()):
             serials = repository.allocate_serials(tx.conn, office, year, len(idx))
             for i, serial in zip(idx, serials, strict=True):
@@ -91,9 +94,12 @@ class SubmitDeclaration(Batchable):
                 decl = Declaration.submit(
                     number_for(office, year, s.data.kind, serial), s.org_id, s.data, s.agencies, s.actor, tx.now
                 )
+                decl.source_json = s.source_json
                 created.append(decl)
+                fresh_order.append(i)
                 results[i] = Receipt(decl.number, decl.status.value, list(decl.dossiers), decl.version)
-        repository.insert_many(tx.conn, created, repository.data_cache(tx.memo))
+        memo = [d for d, s in zip(created, (subs[i] for i in fresh_order), strict=True) if s.keep_in_memo]
+        repository.insert_many(tx.conn, created, repository.data_cache(tx.memo), memo)
         keys = [
             {"org_id": subs[i].org_id, "key": subs[i].idempotency_key, "body_hash": subs[i].body_hash,
              "number": results[i].number, "created_at": tx.now}

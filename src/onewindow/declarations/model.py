@@ -87,6 +87,9 @@ class Declaration:
     updated_at: datetime | None = None
     events: list[Event] = field(default_factory=list, compare=False)
     data_changed: bool = field(default=False, compare=False)
+    # The data set's JSON exactly as the declarant sent it (validated), stored as it is: what was
+    # declared, and one serialisation less on the hot path. None once amended or when loaded.
+    source_json: bytes | None = field(default=None, compare=False, repr=False)
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -151,7 +154,7 @@ class Declaration:
         if data.kind != self.data.kind or data.declaration_office != self.data.declaration_office:
             raise InvalidInput([FieldError("data.kind", "not_allowed", "An amendment cannot change the kind or the office of declaration.", "修改申报不能变更申报类型或申报地海关。")])
         self.data, self.version, self.updated_at = data, self.version + 1, now
-        self.data_changed = True
+        self.data_changed, self.source_json = True, None
         new = [a for a in concerned if a.code not in self.dossiers]
         for a in new:
             self.dossiers[a.code] = Dossier(a.code, a.machine.initial, a.machine.category(a.machine.initial), updated_at=now)

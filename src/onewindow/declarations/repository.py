@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from onewindow.agencies.states import Category
 from onewindow.kernel.errors import NotFound
+from onewindow.persistence.engine import RawJSON
 from onewindow.persistence.metadata import insert_ignore
 
 from .dataset import ConveyanceReport, GoodsDeclaration, declaration_adapter
@@ -47,7 +48,7 @@ def _declaration_row(d: Declaration) -> dict[str, Any]:
         "status": d.status.value,
         "version": d.version,
         "withdrawal": d.withdrawal.value,
-        "data": d.data.model_dump(mode="json"),
+        "data": RawJSON(d.source_json) if d.source_json is not None else d.data.model_dump(mode="json"),
         "submitted_by": d.submitted_by,
         "submitted_at": d.submitted_at,
         "updated_at": d.updated_at or d.submitted_at,
@@ -68,11 +69,16 @@ def _dossier_row(number: str, d: Dossier) -> dict[str, Any]:
     }
 
 
-def insert_many(conn: sa.Connection, batch: Sequence[Declaration], cache: DataCache | None = None) -> None:
+def insert_many(
+    conn: sa.Connection, batch: Sequence[Declaration], cache: DataCache | None = None,
+    cached: Sequence[Declaration] | None = None,
+) -> None:
+    """Insert new declarations with their dossiers; those in ``cached`` (default: all) are
+    remembered in ``cache``."""
     if not batch:
         return
     if cache:
-        for d in batch:
+        for d in batch if cached is None else cached:
             cache.put(d.number, d.version, d.data)
     conn.execute(declarations.insert(), [_declaration_row(d) for d in batch])
     conn.execute(dossiers.insert(), [_dossier_row(d.number, x) for d in batch for x in d.dossiers.values()])

@@ -23,7 +23,7 @@ from onewindow.kernel.errors import FieldError, InvalidInput, MalformedRequest
 
 from .dataset import ConveyanceReport, GoodsDeclaration, Party, declaration_adapter
 
-__all__ = ["check", "from_pydantic", "from_pydantic_errors", "parse", "parse_and_check", "parse_object", "problem"]
+__all__ = ["check", "check_declarant", "from_pydantic", "from_pydantic_errors", "parse", "parse_and_check", "parse_object", "problem"]
 
 CENT = Decimal("0.01")
 
@@ -68,6 +68,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "net_above_gross": ("Net weight {x} kg exceeds gross weight {t} kg.", "净重 {x} 千克大于毛重 {t} 千克。"),
     "date_out_of_window": ("{x} is outside the accepted window {t}.", "{x} 不在可接受的期间 {t} 内。"),
     "malformed_json": ("The body is not valid JSON: {x}.", "请求体不是有效的 JSON：{x}。"),
+    "declarant_not_you": (
+        "'{x}' is not your organisation's credit code ({t}); an enterprise declares only in its own name.",
+        "“{x}”不是贵单位的统一社会信用代码（{t}）；企业只能以本单位名义申报。",
+    ),
     "document_unknown": (
         "No document with hash {x} was uploaded by your organisation; upload it first.",
         "贵单位未上传哈希为 {x} 的单证，请先上传。",
@@ -307,6 +311,16 @@ def _check_conveyance(r: ConveyanceReport, today: date) -> Iterator[FieldError]:
     yield from _window(
         "expected_at", r.expected_at.date(), today - timedelta(days=30), today + timedelta(days=30)
     )
+
+
+def check_declarant(data: GoodsDeclaration | ConveyanceReport, uscc: str | None) -> list[FieldError]:
+    """The declaring enterprise (申报单位, or the shipping agent) must be the one signing in."""
+    if uscc is None:
+        return []
+    path, party = ("declarant", data.declarant) if isinstance(data, GoodsDeclaration) else ("shipping_agent", data.shipping_agent)
+    if party.uscc == uscc:
+        return []
+    return [problem(f"{path}.uscc", "declarant_not_you", x=party.uscc, t=uscc)]
 
 
 def canonical_json(data: GoodsDeclaration | ConveyanceReport) -> bytes:

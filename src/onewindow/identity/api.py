@@ -43,7 +43,8 @@ class TokenIn(BaseModel):
 
 @router.get("/me", summary="Who the token belongs to")
 def me(caller: Caller) -> Response:
-    return json_response({"user_id": caller.user_id, "org_id": caller.org_id, "role": caller.role.value, "agency": caller.agency})
+    return json_response({"user_id": caller.user_id, "org_id": caller.org_id, "role": caller.role.value,
+                          "agency": caller.agency, "uscc": caller.uscc})
 
 
 @router.post("/admin/organisations", status_code=201, summary="Register an organisation")

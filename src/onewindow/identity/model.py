@@ -27,6 +27,7 @@ class Principal:
     org_id: str
     role: Role
     agency: str | None = None
+    uscc: str | None = None  # the organisation's unified social credit code, for enterprises
 
     @property
     def actor(self) -> str:

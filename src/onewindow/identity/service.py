@@ -105,12 +105,13 @@ class TokenCache:
 
     def _lookup(self, digest: str) -> Principal | None:
         q = (
-            sa.select(users.c.id, users.c.org_id, users.c.role, users.c.agency)
+            sa.select(users.c.id, users.c.org_id, users.c.role, users.c.agency, organisations.c.uscc)
             .join(api_tokens, api_tokens.c.user_id == users.c.id)
+            .join(organisations, organisations.c.id == users.c.org_id)
             .where(api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))
         )
         with self._engine.connect() as conn:
             row = conn.execute(q).first()
         if row is None:
             return None
-        return Principal(row.id, row.org_id, Role(row.role), row.agency)
+        return Principal(row.id, row.org_id, Role(row.role), row.agency, row.uscc)

@@ -13,10 +13,16 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 
-__all__ = ["Engines", "WalCheckpointer", "create_engines"]
+__all__ = ["Engines", "RawJSON", "WalCheckpointer", "create_engines"]
+
+
+class RawJSON(bytes):
+    """JSON that is already serialised and validated: written to a JSON column as it is."""
 
 
 def _json(obj: Any) -> str:
+    if isinstance(obj, RawJSON):
+        return obj.decode()
     return orjson.dumps(obj).decode()
 
 

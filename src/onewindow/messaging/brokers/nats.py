@@ -38,6 +38,8 @@ FETCH_TIMEOUT = 0.5
 RETRY_DELAY = 1.0
 """Seconds before an event whose handler raised is delivered again."""
 ERROR_PAUSE = 1.0
+CLOSE_GRACE = 5.0
+"""Seconds ``close`` lets a handler finish its event before cancelling it."""
 
 
 class NatsBroker:
@@ -106,8 +108,8 @@ class NatsBroker:
         )
 
     async def _consume(self, consumer: str, sub: JetStreamContext.PullSubscription, handler: Handler) -> None:
-        """Loop until ``close``; the flag, not only cancellation, ends it, because a fetch can swallow
-        a cancellation that lands as its own timeout fires (and then return as if idle)."""
+        """Loop until ``close`` raises the flag; a fetch is never cut short, so no pull request is left
+        on the server to hand events to a connection that is going away."""
         while not self._stopping:
             msgs = await self._fetch(consumer, sub)
             await self._handle_batch(consumer, msgs, handler)
@@ -125,7 +127,7 @@ class NatsBroker:
             return []
 
     async def _handle_batch(self, consumer: str, msgs: list[Msg], handler: Handler) -> None:
-        """Handle in order; when cancelled (on close), hand the rest back for another worker at once."""
+        """Handle in order; on close, hand the rest back at once rather than after ``ack_wait``."""
         for i, msg in enumerate(msgs):
             if self._stopping:
                 await _release(msgs[i:])
@@ -159,10 +161,7 @@ class NatsBroker:
     async def close(self) -> None:
         """Stop consuming, make sure the server has every ack, and disconnect; safe to call twice."""
         self._stopping = True
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
+        await self._stop_tasks()
         nc, self._nc, self._js = self._nc, None, None
         if nc is None or nc.is_closed:
             return
@@ -171,6 +170,20 @@ class NatsBroker:
         self._subs.clear()
         await _quietly(nc.flush())
         await nc.close()
+
+    async def _stop_tasks(self) -> None:
+        """Let each loop finish its fetch and current event, then cancel any that are still stuck.
+
+        Cancelling alone would not do: nats-py's fetch can swallow a cancellation that lands as its
+        own timeout fires, and a cancelled fetch leaves its pull request open on the server.
+        """
+        if not self._tasks:
+            return
+        _, stuck = await asyncio.wait(self._tasks, timeout=CLOSE_GRACE)
+        for task in stuck:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
 
 
 async def _release(msgs: list[Msg]) -> None:
