@@ -79,7 +79,7 @@ def _broker(settings: Settings) -> Broker:
     if settings.nats_url:
         from onewindow.messaging.brokers.nats import NatsBroker
 
-        return NatsBroker(settings.nats_url)
+        return NatsBroker(settings.nats_url, stream=settings.nats_stream, subjects_prefix=settings.nats_subjects)
     return InMemoryBroker()
 
 
