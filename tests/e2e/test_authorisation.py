@@ -13,7 +13,18 @@ import sqlalchemy as sa
 
 from onewindow.demo.samples import COMMODITIES
 from onewindow.identity.tables import api_tokens
-from tests.fixtures.app import ADMIN, AGENT, BORDER, BROKER, CUSTOMS, IMPORTER, PDF, PORT_OFFICE, QUARANTINE, World
+from tests.fixtures.app import (
+    ADMIN,
+    AGENT,
+    BORDER,
+    BROKER,
+    CUSTOMS,
+    IMPORTER,
+    PDF,
+    PORT_OFFICE,
+    QUARANTINE,
+    World,
+)
 
 ELECTRONICS = [c for c in COMMODITIES if c.hs[:4] in ("8542", "8471")]
 CHILLED_BEEF = [c for c in COMMODITIES if c.hs.startswith("0201")]
@@ -38,7 +49,9 @@ async def submit(world: World, body: dict[str, Any], token: str = BROKER) -> str
 async def beef(world: World) -> str:
     """Chilled beef with an invoice: customs released, quarantine sampling."""
     sha = await world.upload(BROKER, PDF)
-    return await submit(world, world.goods(commodities=CHILLED_BEEF, documents=[{"type": "invoice", "sha256": sha}]))
+    return await submit(
+        world, world.goods(commodities=CHILLED_BEEF, documents=[{"type": "invoice", "sha256": sha}])
+    )
 
 
 async def awaiting_invoice(world: World) -> str:
@@ -46,7 +59,9 @@ async def awaiting_invoice(world: World) -> str:
     return await submit(world, world.goods(commodities=ELECTRONICS))
 
 
-async def decide(world: World, token: str, agency: str, number: str, decision: str = "release") -> httpx.Response:
+async def decide(
+    world: World, token: str, agency: str, number: str, decision: str = "release"
+) -> httpx.Response:
     body = {"decision": decision, "reason": "Checked."}
     return await world.call("POST", f"/v1/agencies/{agency}/dossiers/{number}/decisions", token, json=body)
 
@@ -111,11 +126,15 @@ async def test_another_organisation_cannot_read_a_declaration_nor_learn_it_exist
 
 async def test_another_organisation_cannot_amend_or_withdraw_a_declaration(world: World) -> None:
     number = await awaiting_invoice(world)
-    r = await world.call("GET", f"/v1/declarations/{number}", BROKER)
-    data = r.json()["data"]
+    office = (await world.call("GET", f"/v1/declarations/{number}", BROKER)).json()["office"]
+    data = world.goods(org="jianghuai-trade", office=office)  # valid, in the importer's own name
 
-    amend = await world.call("PUT", f"/v1/declarations/{number}", IMPORTER, json={"reason": "Mine now.", "data": data})
-    withdraw = await world.call("POST", f"/v1/declarations/{number}/withdrawal", IMPORTER, json={"reason": "Mine now."})
+    amend = await world.call(
+        "PUT", f"/v1/declarations/{number}", IMPORTER, json={"reason": "Mine now.", "data": data}
+    )
+    withdraw = await world.call(
+        "POST", f"/v1/declarations/{number}/withdrawal", IMPORTER, json={"reason": "Mine now."}
+    )
 
     assert error(amend, 404) == "not_found"
     assert error(withdraw, 404) == "not_found"
@@ -141,8 +160,12 @@ async def test_a_declarant_cannot_decide(world: World) -> None:
     r = await decide(world, BROKER, "customs", number)
 
     assert error(r, 403) == "not_permitted"
-    r = await world.call("POST", f"/v1/agencies/customs/dossiers/{number}/withdrawal-decision", BROKER,
-                         json={"approve": True, "reason": "Self-service."})
+    r = await world.call(
+        "POST",
+        f"/v1/agencies/customs/dossiers/{number}/withdrawal-decision",
+        BROKER,
+        json={"approve": True, "reason": "Self-service."},
+    )
     assert error(r, 403) == "not_permitted"
     assert await status_of(world, number) == "action_required"
 
@@ -159,7 +182,11 @@ async def test_a_declarant_cannot_read_an_agencys_work_queue(world: World) -> No
 async def test_a_border_officer_cannot_see_a_goods_declaration_not_routed_to_border(world: World) -> None:
     number = await awaiting_invoice(world)
 
-    for path in (f"/v1/declarations/{number}", f"/v1/declarations/{number}/timeline", f"/v1/agencies/border/dossiers/{number}"):
+    for path in (
+        f"/v1/declarations/{number}",
+        f"/v1/declarations/{number}/timeline",
+        f"/v1/agencies/border/dossiers/{number}",
+    ):
         assert error(await world.call("GET", path, BORDER), 404) == "not_found"
     assert number not in await listed(world, BORDER)
     r = await world.call("GET", "/v1/events", BORDER)
@@ -210,8 +237,12 @@ async def test_an_officer_cannot_amend_or_withdraw(world: World) -> None:
     number = await awaiting_invoice(world)
     data = (await world.call("GET", f"/v1/declarations/{number}", CUSTOMS)).json()["data"]
 
-    amend = await world.call("PUT", f"/v1/declarations/{number}", CUSTOMS, json={"reason": "Fixing it.", "data": data})
-    withdraw = await world.call("POST", f"/v1/declarations/{number}/withdrawal", CUSTOMS, json={"reason": "Tidy."})
+    amend = await world.call(
+        "PUT", f"/v1/declarations/{number}", CUSTOMS, json={"reason": "Fixing it.", "data": data}
+    )
+    withdraw = await world.call(
+        "POST", f"/v1/declarations/{number}/withdrawal", CUSTOMS, json={"reason": "Tidy."}
+    )
 
     assert error(amend, 403) == "not_permitted"
     assert error(withdraw, 403) == "not_permitted"
@@ -226,7 +257,9 @@ async def test_the_port_office_reads_everything(world: World) -> None:
     assert await listed(world, PORT_OFFICE) == {goods, vessel}
     for number in (goods, vessel):
         assert (await world.call("GET", f"/v1/declarations/{number}", PORT_OFFICE)).status_code == 200
-        assert (await world.call("GET", f"/v1/declarations/{number}/timeline", PORT_OFFICE)).status_code == 200
+        assert (
+            await world.call("GET", f"/v1/declarations/{number}/timeline", PORT_OFFICE)
+        ).status_code == 200
     r = await world.call("GET", "/v1/agencies/quarantine/dossiers", PORT_OFFICE)
     assert {item["number"] for item in r.json()["items"]} == {goods, vessel}
     r = await world.call("GET", "/v1/events", PORT_OFFICE)
@@ -238,7 +271,9 @@ async def test_the_port_office_cannot_submit_decide_or_withdraw(world: World) ->
 
     submit_r = await world.call("POST", "/v1/declarations", PORT_OFFICE, json=world.goods())
     decide_r = await decide(world, PORT_OFFICE, "quarantine", number)
-    withdraw_r = await world.call("POST", f"/v1/declarations/{number}/withdrawal", PORT_OFFICE, json={"reason": "Tidy."})
+    withdraw_r = await world.call(
+        "POST", f"/v1/declarations/{number}/withdrawal", PORT_OFFICE, json={"reason": "Tidy."}
+    )
 
     assert error(submit_r, 403) == error(decide_r, 403) == error(withdraw_r, 403) == "not_permitted"
     assert await status_of(world, number) == "inspection"
@@ -250,20 +285,34 @@ async def test_the_port_office_cannot_submit_decide_or_withdraw(world: World) ->
 
 @pytest.mark.parametrize("token", [BROKER, CUSTOMS, PORT_OFFICE])
 async def test_only_the_admin_creates_organisations_users_and_tokens(world: World, token: str) -> None:
-    org = await world.call("POST", "/v1/admin/organisations", token, json={"id": "rogue", "name": "Rogue", "kind": "enterprise"})
-    user = await world.call("POST", "/v1/admin/users", token,
-                            json={"id": "rogue-user", "org_id": "gangtong-broker", "name": "Rogue", "role": "admin"})
+    org = await world.call(
+        "POST", "/v1/admin/organisations", token, json={"id": "rogue", "name": "Rogue", "kind": "enterprise"}
+    )
+    user = await world.call(
+        "POST",
+        "/v1/admin/users",
+        token,
+        json={"id": "rogue-user", "org_id": "gangtong-broker", "name": "Rogue", "role": "admin"},
+    )
     issued = await world.call("POST", "/v1/admin/users/gangtong-broker/tokens", token, json={"label": "mine"})
 
     assert error(org, 403) == error(user, 403) == error(issued, 403) == "not_permitted"
 
 
 async def test_a_token_the_admin_issues_works_and_is_stored_only_as_its_hash(world: World) -> None:
-    r = await world.call("POST", "/v1/admin/organisations", ADMIN,
-                         json={"id": "yangtze-logistics", "name": "长江物流 Yangtze Logistics", "kind": "enterprise"})
+    r = await world.call(
+        "POST",
+        "/v1/admin/organisations",
+        ADMIN,
+        json={"id": "yangtze-logistics", "name": "长江物流 Yangtze Logistics", "kind": "enterprise"},
+    )
     assert r.status_code == 201, r.text
-    r = await world.call("POST", "/v1/admin/users", ADMIN,
-                         json={"id": "yangtze-clerk", "org_id": "yangtze-logistics", "name": "Qian Yu", "role": "declarant"})
+    r = await world.call(
+        "POST",
+        "/v1/admin/users",
+        ADMIN,
+        json={"id": "yangtze-clerk", "org_id": "yangtze-logistics", "name": "Qian Yu", "role": "declarant"},
+    )
     assert r.status_code == 201, r.text
     r = await world.call("POST", "/v1/admin/users/yangtze-clerk/tokens", ADMIN, json={"label": "erp"})
     assert r.status_code == 201, r.text
@@ -272,9 +321,17 @@ async def test_a_token_the_admin_issues_works_and_is_stored_only_as_its_hash(wor
     me = await world.call("GET", "/v1/me", token)
 
     assert me.status_code == 200, me.text
-    assert me.json() == {"user_id": "yangtze-clerk", "org_id": "yangtze-logistics", "role": "declarant", "agency": None}
+    assert {k: me.json()[k] for k in ("user_id", "org_id", "role", "agency")} == {
+        "user_id": "yangtze-clerk",
+        "org_id": "yangtze-logistics",
+        "role": "declarant",
+        "agency": None,
+    }
     with world.ow.engines.read.connect() as conn:
-        rows = [dict(row._mapping) for row in conn.execute(sa.select(api_tokens).where(api_tokens.c.user_id == "yangtze-clerk"))]
+        rows = [
+            dict(row._mapping)
+            for row in conn.execute(sa.select(api_tokens).where(api_tokens.c.user_id == "yangtze-clerk"))
+        ]
     assert len(rows) == 1
     assert token not in repr(rows)
     assert rows[0]["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
@@ -282,8 +339,15 @@ async def test_a_token_the_admin_issues_works_and_is_stored_only_as_its_hash(wor
 
 async def test_a_new_organisation_sees_none_of_the_existing_declarations(world: World) -> None:
     number = await awaiting_invoice(world)
-    await world.call("POST", "/v1/admin/organisations", ADMIN, json={"id": "newco", "name": "NewCo", "kind": "enterprise"})
-    await world.call("POST", "/v1/admin/users", ADMIN, json={"id": "newco-clerk", "org_id": "newco", "name": "N", "role": "declarant"})
+    await world.call(
+        "POST", "/v1/admin/organisations", ADMIN, json={"id": "newco", "name": "NewCo", "kind": "enterprise"}
+    )
+    await world.call(
+        "POST",
+        "/v1/admin/users",
+        ADMIN,
+        json={"id": "newco-clerk", "org_id": "newco", "name": "N", "role": "declarant"},
+    )
     token = (await world.call("POST", "/v1/admin/users/newco-clerk/tokens", ADMIN, json={})).json()["token"]
 
     assert await listed(world, token) == set()

@@ -10,7 +10,6 @@ import asyncio
 import random
 import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx
 import orjson

@@ -26,7 +26,9 @@ async def world(world: World) -> AsyncIterator[World]:
 @pytest.fixture
 async def border_by_hand(tmp_path: Path) -> AsyncIterator[World]:
     """A OneWindow where border inspection decides by hand (its officer, not a default release)."""
-    ow, w = await start_world(Settings(data_dir=tmp_path, agency_config={"border": {"default_decision": None}}))
+    ow, w = await start_world(
+        Settings(data_dir=tmp_path, agency_config={"border": {"default_decision": None}})
+    )
     yield w
     await w.settle()
     await w.http.aclose()
@@ -57,7 +59,9 @@ async def event_types(world: World, number: str) -> list[str]:
     return [e["type"] for e in r.json()["events"]]
 
 
-async def decide(world: World, token: str, agency: str, number: str, decision: str, reason: str) -> httpx.Response:
+async def decide(
+    world: World, token: str, agency: str, number: str, decision: str, reason: str
+) -> httpx.Response:
     body = {"decision": decision, "reason": reason}
     return await world.call("POST", f"/v1/agencies/{agency}/dossiers/{number}/decisions", token, json=body)
 
@@ -72,7 +76,9 @@ async def test_a_vessel_arrival_goes_to_customs_quarantine_border_and_maritime(w
     await world.settle()
 
 
-async def test_a_healthy_vessel_without_dangerous_goods_is_released_once_all_four_released(world: World) -> None:
+async def test_a_healthy_vessel_without_dangerous_goods_is_released_once_all_four_released(
+    world: World,
+) -> None:
     number = await report(world, world.vessel(sick=0, dangerous=False))
 
     await world.settle()
@@ -93,10 +99,17 @@ async def test_sickness_on_board_holds_the_vessel_until_the_quarantine_officer_r
 
     v = await view(world, number)
     assert v["status"] == "inspection"
-    assert states(v) == {"border": "released", "customs": "released", "maritime": "released", "quarantine": "inspection_ordered"}
+    assert states(v) == {
+        "border": "released",
+        "customs": "released",
+        "maritime": "released",
+        "quarantine": "inspection_ordered",
+    }
     assert "DeclarationReleased" not in await event_types(world, number)
 
-    r = await decide(world, QUARANTINE, "quarantine", number, "release", "Boarding inspection: no infectious disease.")
+    r = await decide(
+        world, QUARANTINE, "quarantine", number, "release", "Boarding inspection: no infectious disease."
+    )
 
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "released"
@@ -111,8 +124,12 @@ async def test_dangerous_goods_without_a_certificate_wait_for_the_shipping_agent
     assert states(v)["maritime"] == "documents_requested"
 
     data = v["data"]
-    data["documents"] = [{"type": "certificate", "sha256": await world.upload(AGENT, PDF, doc_type="certificate")}]
-    r = await world.call("PUT", f"/v1/declarations/{number}", AGENT, json={"reason": "Certificate attached.", "data": data})
+    data["documents"] = [
+        {"type": "certificate", "sha256": await world.upload(AGENT, PDF, doc_type="certificate")}
+    ]
+    r = await world.call(
+        "PUT", f"/v1/declarations/{number}", AGENT, json={"reason": "Certificate attached.", "data": data}
+    )
     assert r.status_code == 200, r.text
     await world.settle()
 

@@ -21,8 +21,10 @@ pytestmark = pytest.mark.nats
 
 WAIT = 5.0
 """Upper bound for anything the test waits for, so a failure cannot hang."""
-SETTLE = 1.5
-"""How long to keep listening after the expected events, to catch any extra delivery."""
+SHORT_ACK_WAIT = 1.0
+"""For tests that must see an unacked event come back while they still listen."""
+SETTLE = 2.0
+"""How long to keep listening after the expected events, to catch any extra delivery (> SHORT_ACK_WAIT)."""
 
 BrokerFactory = Callable[..., Awaitable[NatsBroker]]
 
@@ -77,15 +79,19 @@ async def make_broker(nats_url: str) -> AsyncIterator[BrokerFactory]:
     stream, prefix = f"TEST_{tag}", f"test.{tag}"
     brokers: list[NatsBroker] = []
 
-    async def make() -> NatsBroker:
-        broker = NatsBroker(nats_url, stream=stream, subjects_prefix=prefix)
+    async def make(ack_wait: float = 30.0) -> NatsBroker:
+        broker = NatsBroker(nats_url, stream=stream, subjects_prefix=prefix, ack_wait=ack_wait)
         await broker.start()
         brokers.append(broker)
         return broker
 
     yield make
     for broker in brokers:
-        await broker.close()
+        await asyncio.wait_for(broker.close(), WAIT)
+    await asyncio.wait_for(delete_stream(nats_url, stream), WAIT)
+
+
+async def delete_stream(nats_url: str, stream: str) -> None:
     nc = await nats.connect(nats_url)
     try:
         await nc.jetstream().delete_stream(stream)
@@ -110,7 +116,7 @@ async def test_a_republished_event_reaches_the_subscriber_once(make_broker: Brok
 async def test_an_event_whose_handler_raises_is_redelivered_until_handled_then_never_again(
     make_broker: BrokerFactory,
 ) -> None:
-    broker = await make_broker()
+    broker = await make_broker(ack_wait=SHORT_ACK_WAIT)
     attempts: list[str] = []
     handled: list[str] = []
 
@@ -136,7 +142,7 @@ async def test_a_durable_consumer_that_comes_back_gets_what_it_missed_and_nothin
     publisher = await make_broker()
     before, during = [an_envelope(i) for i in range(2)], [an_envelope(i) for i in range(2, 5)]
 
-    first = await make_broker()
+    first = await make_broker(ack_wait=SHORT_ACK_WAIT)
     first_run = Recorder()
     await first.subscribe("worker", first_run)
     for env in before:
@@ -146,7 +152,7 @@ async def test_a_durable_consumer_that_comes_back_gets_what_it_missed_and_nothin
 
     for env in during:
         await publisher.publish(env)
-    second = await make_broker()
+    second = await make_broker(ack_wait=SHORT_ACK_WAIT)
     second_run = Recorder()
     await second.subscribe("worker", second_run)
     await second_run.wait_for(len(during))

@@ -27,12 +27,28 @@ router = APIRouter(prefix="/v1/declarations", tags=["declarations"])
 Data = GoodsDeclaration | ConveyanceReport
 
 _SCHEMA = declaration_adapter.json_schema(ref_template="#/components/schemas/{model}")
-_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {k: v for k, v in _SCHEMA.items() if k != "$defs"}}},
-    }
+SCHEMAS: dict[str, Any] = {
+    **_SCHEMA["$defs"],
+    "DeclarationData": {k: v for k, v in _SCHEMA.items() if k != "$defs"},
+    "Amendment": {
+        "type": "object",
+        "required": ["reason", "data"],
+        "additionalProperties": False,
+        "properties": {
+            "reason": {"type": "string", "minLength": 1, "maxLength": 1000, "description": "Why the declaration is amended"},
+            "data": {"$ref": "#/components/schemas/DeclarationData"},
+        },
+    },
 }
+"""Schemas the hand-documented bodies refer to; the app adds them to its OpenAPI components."""
+
+
+def _body(schema: str) -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
+
+
+_BODY = _body("DeclarationData")
 # The two hot endpoints take the bare Request (FastAPI's dependency solving costs more than the
 # validation itself at a thousand requests a second), so their header is documented by hand.
 _SUBMIT = {
@@ -153,7 +169,7 @@ class Reason(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=1000)]
 
 
-@router.put("/{number}", openapi_extra=_BODY, summary="Amend a declaration (e.g. answer a document request)")
+@router.put("/{number}", openapi_extra=_body("Amendment"), summary="Amend a declaration (e.g. answer a document request)")
 async def amend(number: str, request: Request, caller: Caller, app: App) -> Response:
     """Body: ``{"reason": "...", "data": <the whole amended data set>}``."""
     caller.require(Role.DECLARANT)

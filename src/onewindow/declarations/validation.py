@@ -145,7 +145,7 @@ def from_pydantic_errors(errors: Sequence[Any], drop_prefix: str | None = None) 
         if drop_prefix is not None and loc[:1] == (drop_prefix,):
             loc = loc[1:]
         code = PYDANTIC_CODES.get(err["type"], "wrong_type")
-        if err["type"] == "union_tag_not_found":
+        if err["type"] in ("union_tag_not_found", "union_tag_invalid") and not loc:
             loc = (*loc, "kind")  # the missing discriminator is the field ``kind``
         if code == "required" or code == "unknown_field":
             out.append(problem(_path(loc), code))

@@ -75,4 +75,21 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
 
     for router in (declarations, feed, agencies, documents, webhooks, identity):
         app.include_router(router)
+    _document_hand_written_bodies(app)
     return app
+
+
+def _document_hand_written_bodies(app: FastAPI) -> None:
+    """Add the schemas of bodies the hot endpoints parse themselves to the OpenAPI components."""
+    from onewindow.declarations.api import SCHEMAS
+
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = build()
+            spec.setdefault("components", {}).setdefault("schemas", {}).update(SCHEMAS)
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

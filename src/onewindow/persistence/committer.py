@@ -161,6 +161,11 @@ class Committer:
             conn.close()
 
     def _commit(self, conn: sa.Connection, batch: list[tuple[Operation, Future[Any]]]) -> sa.Connection:
+        # A caller that gave up before its operation started (a client that hung up) is dropped:
+        # nothing of it is stored, and from here on its future can no longer be cancelled.
+        batch = [(op, fut) for op, fut in batch if fut.set_running_or_notify_cancel()]
+        if not batch:
+            return conn
         now = self._clock.now()
         results: list[Any] = [None] * len(batch)
         try:
