@@ -10,7 +10,6 @@ from pathlib import Path
 from types import TracebackType
 
 import sqlalchemy as sa
-
 from tests.fixtures.servers import Server, cli
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

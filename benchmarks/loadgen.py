@@ -54,13 +54,23 @@ class Connection:
 
 
 def build_request(method: str, path: str, host: str, body: bytes, headers: dict[str, str]) -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}", "Content-Type: application/json"]
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: {host}",
+        f"Content-Length: {len(body)}",
+        "Content-Type: application/json",
+    ]
     lines += [f"{k}: {v}" for k, v in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
 async def closed_loop(
-    host: str, port: int, requests: Sequence[bytes], concurrency: int, duration: float, keep_bodies: bool = False
+    host: str,
+    port: int,
+    requests: Sequence[bytes],
+    concurrency: int,
+    duration: float,
+    keep_bodies: bool = False,
 ) -> Result:
     """As fast as the server answers: ``concurrency`` connections each send the next request when
     the previous one is answered, for ``duration`` seconds (or until the requests run out)."""
@@ -96,7 +106,11 @@ async def closed_loop(
 
 
 async def open_loop(
-    host: str, port: int, requests: Sequence[bytes], rate: float, on_answer: Callable[[int, float, int, bytes], None],
+    host: str,
+    port: int,
+    requests: Sequence[bytes],
+    rate: float,
+    on_answer: Callable[[int, float, int, bytes], None],
     connections: int = 32,
 ) -> Result:
     """At a steady offered ``rate``: request i is sent at start + i/rate whatever the server does

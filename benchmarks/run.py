@@ -33,7 +33,9 @@ def emit(figure: dict[str, Any], out: list[dict[str, Any]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each HTTP load phase")
     parser.add_argument("--bulk", type=int, default=100_000, help="declarations in the bulk import file")
@@ -54,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
                     emit(figure, figures)
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    (RESULTS / f"{stamp}.jsonl").write_text("".join(json.dumps(f, ensure_ascii=False) + "\n" for f in figures))
+    (RESULTS / f"{stamp}.jsonl").write_text(
+        "".join(json.dumps(f, ensure_ascii=False) + "\n" for f in figures)
+    )
     return 0
 
 

@@ -17,12 +17,12 @@ from typing import Any
 import orjson
 import psutil
 import sqlalchemy as sa
+from tests.fixtures.servers import ONEWINDOW
 
 from benchmarks.environment import BenchEnv
 from benchmarks.loadgen import Connection, build_request, closed_loop, open_loop
 from onewindow.demo import samples
 from onewindow.demo.loader import INVOICE_PDF
-from tests.fixtures.servers import ONEWINDOW
 
 TOKEN = {"Authorization": "Bearer ow_demo_broker"}
 PLACEHOLDER = b"BLPLACEHOLDER0"
@@ -31,8 +31,14 @@ ITEMS = 10
 
 def figure(name: str, value: float, unit: str, baseline: float, **extra: Any) -> dict[str, Any]:
     ratio = value / baseline if baseline else None
-    return {"name": name, "value": round(value, 3), "unit": unit, "baseline": round(baseline, 3),
-            "ratio": round(ratio, 3) if ratio is not None else None, **extra}
+    return {
+        "name": name,
+        "value": round(value, 3),
+        "unit": unit,
+        "baseline": round(baseline, 3),
+        "ratio": round(ratio, 3) if ratio is not None else None,
+        **extra,
+    }
 
 
 def templates(env: BenchEnv, count: int = 500) -> list[bytes]:
@@ -47,8 +53,13 @@ def templates(env: BenchEnv, count: int = 500) -> list[bytes]:
     out = []
     for _ in range(count):
         raw = samples.goods_declaration(
-            rng, consignee_uscc=usccs["jianghuai-trade"], declarant_uscc=usccs["gangtong-broker"], items=ITEMS,
-            commodities=samples.COMMODITIES[:9], documents=invoice, today=date.today(),
+            rng,
+            consignee_uscc=usccs["jianghuai-trade"],
+            declarant_uscc=usccs["gangtong-broker"],
+            items=ITEMS,
+            commodities=samples.COMMODITIES[:9],
+            documents=invoice,
+            today=date.today(),
         )
         raw["transport"]["bill_of_lading"] = PLACEHOLDER.decode()
         out.append(orjson.dumps(raw))
@@ -93,9 +104,27 @@ async def http_figures(env: BenchEnv, seconds: float) -> list[dict[str, Any]]:
     host, port = "127.0.0.1", server.port
     try:
         n = int(seconds * 4000)
-        await closed_loop(host, port, [build_request("POST", "/v1/declarations", host, b, TOKEN) for b in bodies(tpl, 500, 10**9)], 32, 30)
-        validate = await closed_loop(host, port, [build_request("POST", "/v1/declarations/validate", host, b, TOKEN) for b in bodies(tpl, n)], 64, seconds)
-        submit = await closed_loop(host, port, [build_request("POST", "/v1/declarations", host, b, TOKEN) for b in bodies(tpl, n)], 64, seconds)
+        await closed_loop(
+            host,
+            port,
+            [build_request("POST", "/v1/declarations", host, b, TOKEN) for b in bodies(tpl, 500, 10**9)],
+            32,
+            30,
+        )
+        validate = await closed_loop(
+            host,
+            port,
+            [build_request("POST", "/v1/declarations/validate", host, b, TOKEN) for b in bodies(tpl, n)],
+            64,
+            seconds,
+        )
+        submit = await closed_loop(
+            host,
+            port,
+            [build_request("POST", "/v1/declarations", host, b, TOKEN) for b in bodies(tpl, n)],
+            64,
+            seconds,
+        )
         await _settled(env, timeout=120)
         latency, acks = await _release_latency(host, port, tpl, rate=200.0, seconds=seconds)
     finally:
@@ -103,12 +132,34 @@ async def http_figures(env: BenchEnv, seconds: float) -> list[dict[str, Any]]:
         server.stop()
     db = env.db
     return [
-        figure(f"{db}.http_submissions", submit.rate, "declarations/s", validate.rate, baseline_name="validate-only endpoint",
-               target=">= 1000/s and ratio >= 0.5", items=ITEMS, durability=durability, errors=submit.errors),
-        figure(f"{db}.release_latency_p99", latency * 1000, "ms", acks * 1000, baseline_name="acknowledgement p99",
-               target="< 100 ms at 200/s offered", durability=durability),
-        figure(f"{db}.server_peak_memory", peak / 2**20, "MiB", memory.first / 2**20, baseline_name="RSS at start",
-               target="< 400 MB"),
+        figure(
+            f"{db}.http_submissions",
+            submit.rate,
+            "declarations/s",
+            validate.rate,
+            baseline_name="validate-only endpoint",
+            target=">= 1000/s and ratio >= 0.5",
+            items=ITEMS,
+            durability=durability,
+            errors=submit.errors,
+        ),
+        figure(
+            f"{db}.release_latency_p99",
+            latency * 1000,
+            "ms",
+            acks * 1000,
+            baseline_name="acknowledgement p99",
+            target="< 100 ms at 200/s offered",
+            durability=durability,
+        ),
+        figure(
+            f"{db}.server_peak_memory",
+            peak / 2**20,
+            "MiB",
+            memory.first / 2**20,
+            baseline_name="RSS at start",
+            target="< 400 MB",
+        ),
     ]
 
 
@@ -118,8 +169,12 @@ async def _settled(env: BenchEnv, timeout: float) -> None:
     try:
         while time.monotonic() < deadline:
             with engine.connect() as conn:
-                open_ = conn.execute(sa.text("SELECT count(*) FROM declarations WHERE status <> 'released'")).scalar()
-                unpublished = conn.execute(sa.text("SELECT count(*) FROM events WHERE published = false")).scalar()
+                open_ = conn.execute(
+                    sa.text("SELECT count(*) FROM declarations WHERE status <> 'released'")
+                ).scalar()
+                unpublished = conn.execute(
+                    sa.text("SELECT count(*) FROM events WHERE published = false")
+                ).scalar()
             if not open_ and not unpublished:
                 return
             await asyncio.sleep(0.2)
@@ -127,7 +182,9 @@ async def _settled(env: BenchEnv, timeout: float) -> None:
         engine.dispose()
 
 
-async def _release_latency(host: str, port: int, tpl: list[bytes], rate: float, seconds: float) -> tuple[float, float]:
+async def _release_latency(
+    host: str, port: int, tpl: list[bytes], rate: float, seconds: float
+) -> tuple[float, float]:
     """Offer ``rate`` submissions a second; the declarant polls its event feed every 10 ms, and a
     declaration's latency runs from its scheduled send to the moment its release is seen."""
     sent: dict[str, float] = {}
@@ -140,7 +197,7 @@ async def _release_latency(host: str, port: int, tpl: list[bytes], rate: float, 
     async def poll() -> None:
         nonlocal after
         while not done.is_set() or len(seen) < len(sent):
-            status, body = await poller.request(f"GET /v1/events?after={after}&limit=1000 HTTP/1.1\r\nHost: x\r\nAuthorization: {TOKEN['Authorization']}\r\n\r\n".encode())
+            _, body = await poller.request(_feed_request(after))
             now = time.perf_counter()
             feed = orjson.loads(body)
             for e in feed["events"]:
@@ -171,10 +228,15 @@ async def _release_latency(host: str, port: int, tpl: list[bytes], rate: float, 
     return latencies[int(0.99 * (len(latencies) - 1))], result.percentile(99)
 
 
+def _feed_request(after: int) -> bytes:
+    head = f"GET /v1/events?after={after}&limit=1000 HTTP/1.1\r\nHost: x\r\n"
+    return f"{head}Authorization: {TOKEN['Authorization']}\r\n\r\n".encode()
+
+
 async def _last_seq(conn: Connection) -> int:
     seq = 0
     while True:
-        _, body = await conn.request(f"GET /v1/events?after={seq}&limit=1000 HTTP/1.1\r\nHost: x\r\nAuthorization: {TOKEN['Authorization']}\r\n\r\n".encode())
+        _, body = await conn.request(_feed_request(seq))
         feed = orjson.loads(body)
         if not feed["events"]:
             return seq
@@ -191,14 +253,34 @@ def bulk_figures(env: BenchEnv, n: int, name: str = "bulk") -> list[dict[str, An
     small_run = _import(env, small)
     run = _import(env, big)
     assert run["accepted"] == n, run
-    figures = [figure(f"{env.db}.{name}_import_peak_memory", run["peak_rss"] / 2**20, "MiB", small_run["peak_rss"] / 2**20,
-                      baseline_name="same import of 1,000 declarations", target="< 300 MB whatever the file's size",
-                      declarations=n, file_mib=round(big.stat().st_size / 2**20))]
+    figures = [
+        figure(
+            f"{env.db}.{name}_import_peak_memory",
+            run["peak_rss"] / 2**20,
+            "MiB",
+            small_run["peak_rss"] / 2**20,
+            baseline_name="same import of 1,000 declarations",
+            target="< 300 MB whatever the file's size",
+            declarations=n,
+            file_mib=round(big.stat().st_size / 2**20),
+        )
+    ]
     if name == "bulk":
         raw = _raw_insert_rate(env, batch=1000)
-        figures.insert(0, figure(f"{env.db}.bulk_import", n / run["seconds"], "declarations/s", raw,
-                                 baseline_name="raw insert of the same rows, same durability and batch size",
-                                 target=">= 10000/s and ratio >= 0.25", durability=durability, batch=1000, declarations=n))
+        figures.insert(
+            0,
+            figure(
+                f"{env.db}.bulk_import",
+                n / run["seconds"],
+                "declarations/s",
+                raw,
+                baseline_name="raw insert of the same rows, same durability and batch size",
+                target=">= 10000/s and ratio >= 0.25",
+                durability=durability,
+                batch=1000,
+                declarations=n,
+            ),
+        )
     big.unlink()
     return figures
 
@@ -210,16 +292,28 @@ def _write(path: Path, tpl: list[bytes], n: int, start: int = 0) -> None:
 
 
 def _import(env: BenchEnv, path: Path) -> dict[str, Any]:
-    args = [*ONEWINDOW, "submit", str(path), "--org", "gangtong-broker", "--user", "gangtong-broker", "--batch", "1000"]
+    args = [
+        *ONEWINDOW,
+        "submit",
+        str(path),
+        "--org",
+        "gangtong-broker",
+        "--user",
+        "gangtong-broker",
+        "--batch",
+        "1000",
+    ]
     start = time.perf_counter()
-    proc = subprocess.Popen(args, env={**os.environ, **env.env, "COLUMNS": "200"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        args, env={**os.environ, **env.env, "COLUMNS": "200"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     memory = MemorySampler(proc.pid)
     stdout, stderr = proc.communicate(timeout=3600)
     seconds = time.perf_counter() - start
     peak = memory.stop()
     if proc.returncode != 0:
         raise RuntimeError(f"import failed: {stderr.decode()[-2000:]}")
-    summary = orjson.loads(stdout[stdout.index(b"{"):stdout.rindex(b"}") + 1])
+    summary = orjson.loads(stdout[stdout.index(b"{") : stdout.rindex(b"}") + 1])
     return {**summary, "seconds": seconds, "peak_rss": peak}
 
 
@@ -236,7 +330,9 @@ def _raw_insert_rate(env: BenchEnv, batch: int) -> float:
     columns: dict[str, list[str]] = {}
     rows: dict[str, list[tuple[Any, ...]]] = {}
     for t in TABLES:
-        columns[t] = [c["name"] for c in sa.inspect(engine).get_columns(t) if not (t == "events" and c["name"] == "seq")]
+        columns[t] = [
+            c["name"] for c in sa.inspect(engine).get_columns(t) if not (t == "events" and c["name"] == "seq")
+        ]
         cast = "::text" if env.db == "postgres" else ""
         cur.execute(f"SELECT {', '.join(c + cast for c in columns[t])} FROM {t} ORDER BY number")
         rows[t] = cur.fetchall()
@@ -259,10 +355,13 @@ def _raw_insert_rate(env: BenchEnv, batch: int) -> float:
     for t in TABLES:
         for r in rows[t]:
             grouped[t].setdefault(r[index[t]], []).append(r)
-    statements = {t: f"INSERT INTO {t} ({', '.join(columns[t])}) VALUES ({', '.join([mark] * len(columns[t]))})" for t in TABLES}
+    statements = {
+        t: f"INSERT INTO {t} ({', '.join(columns[t])}) VALUES ({', '.join([mark] * len(columns[t]))})"
+        for t in TABLES
+    }
     start = time.perf_counter()
     for i in range(0, len(numbers), batch):
-        chunk = numbers[i:i + batch]
+        chunk = numbers[i : i + batch]
         for t in TABLES:
             cur.executemany(statements[t], [r for n in chunk for r in grouped[t].get(n, [])])
         raw.commit()

@@ -58,7 +58,9 @@ class OneWindow:
         self.committer.add_listener(self.relay.wake)
         await self.broker.subscribe(AUTOMATION, automation_handler(self.agencies, self.committer))
         await self.broker.subscribe(WEBHOOKS, fanout_handler(self.engines.read, self.committer))
-        self.deliverer = Deliverer(self.engines.read, self.committer, self.clock, self.settings.webhook_max_attempts)
+        self.deliverer = Deliverer(
+            self.engines.read, self.committer, self.clock, self.settings.webhook_max_attempts
+        )
         self._tasks = [
             asyncio.create_task(self.relay.run(), name="relay"),
             asyncio.create_task(self.deliverer.run(), name="webhook-deliverer"),
@@ -79,11 +81,15 @@ def _broker(settings: Settings) -> Broker:
     if settings.nats_url:
         from onewindow.messaging.brokers.nats import NatsBroker
 
-        return NatsBroker(settings.nats_url, stream=settings.nats_stream, subjects_prefix=settings.nats_subjects)
+        return NatsBroker(
+            settings.nats_url, stream=settings.nats_stream, subjects_prefix=settings.nats_subjects
+        )
     return InMemoryBroker()
 
 
-def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None, broker: Broker | None = None) -> OneWindow:
+def bootstrap(
+    settings: Settings | None = None, *, clock: Clock | None = None, broker: Broker | None = None
+) -> OneWindow:
     settings = settings or Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     clock = clock or SystemClock()

@@ -41,7 +41,9 @@ class Settings:
     @property
     def nats_subjects(self) -> str:
         """The stream's subject prefix: streams on one server may not share subjects."""
-        return "onewindow.events" if self.nats_stream == "ONEWINDOW" else f"onewindow.{self.nats_stream.lower()}"
+        return (
+            "onewindow.events" if self.nats_stream == "ONEWINDOW" else f"onewindow.{self.nats_stream.lower()}"
+        )
 
     @property
     def runs_worker(self) -> bool:

@@ -33,8 +33,14 @@ def _bodies(db: sa.Engine, n: int) -> list[tuple[str, bytes]]:
     invoice = {"type": "invoice", "sha256": __import__("hashlib").sha256(INVOICE_PDF).hexdigest()}
     out = []
     for _ in range(n):
-        raw = samples.goods_declaration(rng, consignee_uscc=usccs["jianghuai-trade"], declarant_uscc=usccs["gangtong-broker"],
-                                        commodities=samples.COMMODITIES[:9], documents=[invoice], items=3)
+        raw = samples.goods_declaration(
+            rng,
+            consignee_uscc=usccs["jianghuai-trade"],
+            declarant_uscc=usccs["gangtong-broker"],
+            commodities=samples.COMMODITIES[:9],
+            documents=[invoice],
+            items=3,
+        )
         out.append((uuid.uuid4().hex, orjson.dumps(raw)))
     return out
 
@@ -44,8 +50,11 @@ async def _drive(url: str, work: list[tuple[str, bytes]], acked: dict[str, str],
         while work and not stop.is_set():
             key, body = work.pop()
             try:
-                r = await http.post("/v1/declarations", content=body,
-                                    headers={**TOKEN, "Idempotency-Key": key, "Content-Type": "application/json"})
+                r = await http.post(
+                    "/v1/declarations",
+                    content=body,
+                    headers={**TOKEN, "Idempotency-Key": key, "Content-Type": "application/json"},
+                )
             except httpx.HTTPError:
                 work.append((key, body))  # not acknowledged: the client will retry it later
                 return
@@ -56,7 +65,9 @@ async def _drive(url: str, work: list[tuple[str, bytes]], acked: dict[str, str],
                 return
 
 
-async def _storm(server: Server, work: list[tuple[str, bytes]], acked: dict[str, str], seconds: float) -> None:
+async def _storm(
+    server: Server, work: list[tuple[str, bytes]], acked: dict[str, str], seconds: float
+) -> None:
     stop = asyncio.Event()
     drivers = [asyncio.create_task(_drive(server.url, work, acked, stop)) for _ in range(8)]
     await asyncio.sleep(seconds)
@@ -71,13 +82,17 @@ def _wait_final(db: sa.Engine, timeout: float = 90) -> dict[str, int]:
     deadline = time.monotonic() + timeout
     while True:
         with db.connect() as conn:
-            counts = dict(conn.execute(sa.text("SELECT status, count(*) FROM declarations GROUP BY status")).all())
+            counts = dict(
+                conn.execute(sa.text("SELECT status, count(*) FROM declarations GROUP BY status")).all()
+            )
         if set(counts) <= {"released"} or time.monotonic() > deadline:
             return counts
         time.sleep(0.5)
 
 
-async def test_acknowledged_declarations_survive_sigkill_exactly_once_and_release_once(tmp_path: Path) -> None:
+async def test_acknowledged_declarations_survive_sigkill_exactly_once_and_release_once(
+    tmp_path: Path,
+) -> None:
     env = {"ONEWINDOW_DATA_DIR": str(tmp_path / "var")}
     cli("migrate", env=env)
     cli("demo", "--declarations", "0", env=env)
@@ -98,8 +113,11 @@ async def test_acknowledged_declarations_survive_sigkill_exactly_once_and_releas
         # with the number first given, the others are stored now; nothing is stored twice.
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
             for key, body in sent:
-                r = await http.post("/v1/declarations", content=body,
-                                    headers={**TOKEN, "Idempotency-Key": key, "Content-Type": "application/json"})
+                r = await http.post(
+                    "/v1/declarations",
+                    content=body,
+                    headers={**TOKEN, "Idempotency-Key": key, "Content-Type": "application/json"},
+                )
                 assert r.status_code in (200, 201), r.text
                 if key in acked:
                     assert r.json()["number"] == acked[key]
@@ -110,8 +128,9 @@ async def test_acknowledged_declarations_survive_sigkill_exactly_once_and_releas
 
     with db.connect() as conn:
         numbers = conn.execute(sa.text("SELECT number FROM declarations")).scalars().all()
-        releases = conn.execute(sa.text(
-            "SELECT number, count(*) FROM events WHERE type = 'DeclarationReleased' GROUP BY number")).all()
+        releases = conn.execute(
+            sa.text("SELECT number, count(*) FROM events WHERE type = 'DeclarationReleased' GROUP BY number")
+        ).all()
         keys = conn.execute(sa.text("SELECT count(*) FROM idempotency_keys")).scalar()
         unpublished = conn.execute(sa.text("SELECT count(*) FROM events WHERE published = false")).scalar()
     assert set(acked.values()) <= set(numbers)

@@ -34,7 +34,9 @@ async def _status(http: httpx.AsyncClient, number: str, wanted: str, timeout: fl
     return await asyncio.wait_for(poll(), timeout)
 
 
-async def test_submitted_to_one_api_process_released_through_the_other(tmp_path: Path, pg_url: str, nats_url: str) -> None:
+async def test_submitted_to_one_api_process_released_through_the_other(
+    tmp_path: Path, pg_url: str, nats_url: str
+) -> None:
     env = {
         "ONEWINDOW_DATA_DIR": str(tmp_path / "var"),
         "ONEWINDOW_DATABASE_URL": pg_url,
@@ -48,18 +50,35 @@ async def test_submitted_to_one_api_process_released_through_the_other(tmp_path:
     worker = Server(env, role="worker", log=log)
     try:
         a.start(), b.start(), worker.start()
-        async with httpx.AsyncClient(base_url=a.url, timeout=10) as api_a, httpx.AsyncClient(base_url=b.url, timeout=10) as api_b:
+        async with (
+            httpx.AsyncClient(base_url=a.url, timeout=10) as api_a,
+            httpx.AsyncClient(base_url=b.url, timeout=10) as api_b,
+        ):
             me = (await api_a.get("/v1/me", headers=BROKER)).json()
             assert me["org_id"] == "gangtong-broker"
             health = (await api_b.get("/healthz")).json()
-            assert health["database"] == "postgresql" and health["broker"] == "nats" and health["role"] == "api"
+            assert (
+                health["database"] == "postgresql" and health["broker"] == "nats" and health["role"] == "api"
+            )
             usccs = {"jianghuai-trade": samples.uscc_code(random.Random(1)), "gangtong-broker": me["uscc"]}
             invoice = [{"type": "invoice", "sha256": hashlib.sha256(INVOICE_PDF).hexdigest()}]
             rng = random.Random(9)
-            beef = samples.goods_declaration(rng, consignee_uscc=usccs["jianghuai-trade"], declarant_uscc=usccs["gangtong-broker"],
-                                             commodities=[samples.COMMODITIES[9]], documents=invoice, items=2)
-            chips = samples.goods_declaration(rng, consignee_uscc=usccs["jianghuai-trade"], declarant_uscc=usccs["gangtong-broker"],
-                                              commodities=[samples.COMMODITIES[0]], documents=invoice, items=2)
+            beef = samples.goods_declaration(
+                rng,
+                consignee_uscc=usccs["jianghuai-trade"],
+                declarant_uscc=usccs["gangtong-broker"],
+                commodities=[samples.COMMODITIES[9]],
+                documents=invoice,
+                items=2,
+            )
+            chips = samples.goods_declaration(
+                rng,
+                consignee_uscc=usccs["jianghuai-trade"],
+                declarant_uscc=usccs["gangtong-broker"],
+                commodities=[samples.COMMODITIES[0]],
+                documents=invoice,
+                items=2,
+            )
             r1 = await api_a.post("/v1/declarations", json=beef, headers=BROKER)
             r2 = await api_a.post("/v1/declarations", json=chips, headers=BROKER)
             assert r1.status_code == 201 and r2.status_code == 201, (r1.text, r2.text)
@@ -67,12 +86,20 @@ async def test_submitted_to_one_api_process_released_through_the_other(tmp_path:
 
             await _status(api_b, chips_no, "released")  # the worker's automatic customs release
             view = await _status(api_b, beef_no, "inspection")  # customs released, quarantine samples
-            assert {d["agency"]: d["state"] for d in view["dossiers"]} == {"customs": "released", "quarantine": "sampling"}
-            r = await api_b.post(f"/v1/agencies/quarantine/dossiers/{beef_no}/decisions", headers=QUARANTINE,
-                                 json={"decision": "release", "reason": "laboratory results within limits"})
+            assert {d["agency"]: d["state"] for d in view["dossiers"]} == {
+                "customs": "released",
+                "quarantine": "sampling",
+            }
+            r = await api_b.post(
+                f"/v1/agencies/quarantine/dossiers/{beef_no}/decisions",
+                headers=QUARANTINE,
+                json={"decision": "release", "reason": "laboratory results within limits"},
+            )
             assert r.status_code == 200, r.text
             await _status(api_a, beef_no, "released")
-            timeline = (await api_a.get(f"/v1/declarations/{beef_no}/timeline", headers=BROKER)).json()["events"]
+            timeline = (await api_a.get(f"/v1/declarations/{beef_no}/timeline", headers=BROKER)).json()[
+                "events"
+            ]
             assert [e["type"] for e in timeline].count("DeclarationReleased") == 1
     finally:
         for s in (a, b, worker):

@@ -29,7 +29,9 @@ USCC = samples.uscc_code(RNG)
 
 
 def submission(key: str | None = None, body_hash: str = "h", **kwargs: Any) -> SubmitDeclaration:
-    raw = samples.goods_declaration(RNG, consignee_uscc=USCC, declarant_uscc=USCC, today=datetime.now(UTC).date(), **kwargs)
+    raw = samples.goods_declaration(
+        RNG, consignee_uscc=USCC, declarant_uscc=USCC, today=datetime.now(UTC).date(), **kwargs
+    )
     data = parse_and_check(orjson.dumps(raw), datetime.now(UTC).date())
     return SubmitDeclaration("org-a", "user:a", data, AGENCIES.route(data), key, body_hash)
 
@@ -39,7 +41,9 @@ def count(engines: Engines, table: sa.Table) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
-def test_a_declaration_is_stored_whole_with_its_dossiers_and_events(engines: Engines, committer: Committer) -> None:
+def test_a_declaration_is_stored_whole_with_its_dossiers_and_events(
+    engines: Engines, committer: Committer
+) -> None:
     op = submission(commodities=[samples.COMMODITIES[9]])  # chilled beef: customs and quarantine
     receipt = committer.run_sync(op)
     with engines.read.connect() as conn:
@@ -49,7 +53,9 @@ def test_a_declaration_is_stored_whole_with_its_dossiers_and_events(engines: Eng
     assert count(engines, events) == 1 + 2  # submitted + one dossier opened per agency
 
 
-def test_numbers_are_unique_per_office_and_year_and_gapless_under_concurrency(engines: Engines, db_url: str) -> None:
+def test_numbers_are_unique_per_office_and_year_and_gapless_under_concurrency(
+    engines: Engines, db_url: str
+) -> None:
     """Two writers (as two processes would be) submit at once to the same office."""
     second = create_engines(db_url)
     writers = [Committer(engines.write, SystemClock()), Committer(second.write, SystemClock())]
@@ -78,7 +84,9 @@ def test_numbers_are_unique_per_office_and_year_and_gapless_under_concurrency(en
     assert all(n.startswith("3301") and len(n) == 18 for n in numbers)
 
 
-def test_an_operation_that_fails_changes_nothing_and_spares_its_batch(engines: Engines, committer: Committer) -> None:
+def test_an_operation_that_fails_changes_nothing_and_spares_its_batch(
+    engines: Engines, committer: Committer
+) -> None:
     class Explodes:
         def run(self, tx: Transaction) -> None:
             tx.conn.execute(declarations.delete())
@@ -93,7 +101,9 @@ def test_an_operation_that_fails_changes_nothing_and_spares_its_batch(engines: E
     assert count(engines, declarations) == 2
 
 
-def test_an_idempotency_key_returns_the_first_result_and_refuses_another_body(engines: Engines, committer: Committer) -> None:
+def test_an_idempotency_key_returns_the_first_result_and_refuses_another_body(
+    engines: Engines, committer: Committer
+) -> None:
     first = committer.run_sync(submission("key-1", "hash-1"))
     again = committer.run_sync(submission("key-1", "hash-1"))
     assert again.number == first.number and again.replayed
@@ -111,11 +121,17 @@ def test_concurrent_releases_by_two_agencies_announce_one_release(engines: Engin
     for w in writers:
         w.start()
     try:
-        numbers = [writers[0].run_sync(submission(commodities=[samples.COMMODITIES[9]])).number for _ in range(20)]
+        numbers = [
+            writers[0].run_sync(submission(commodities=[samples.COMMODITIES[9]])).number for _ in range(20)
+        ]
         futures = []
         for n in numbers:
-            futures.append(writers[0].submit(DecideDossier(n, AGENCIES.get("customs"), "release", "ok", "user:c")))
-            futures.append(writers[1].submit(DecideDossier(n, AGENCIES.get("quarantine"), "release", "ok", "user:q")))
+            futures.append(
+                writers[0].submit(DecideDossier(n, AGENCIES.get("customs"), "release", "ok", "user:c"))
+            )
+            futures.append(
+                writers[1].submit(DecideDossier(n, AGENCIES.get("quarantine"), "release", "ok", "user:q"))
+            )
         for f in futures:
             f.result(30)
     finally:
@@ -123,7 +139,11 @@ def test_concurrent_releases_by_two_agencies_announce_one_release(engines: Engin
             w.stop()
         second.dispose()
     with engines.read.connect() as conn:
-        released = conn.execute(sa.select(events.c.number).where(events.c.type == "DeclarationReleased")).scalars().all()
+        released = (
+            conn.execute(sa.select(events.c.number).where(events.c.type == "DeclarationReleased"))
+            .scalars()
+            .all()
+        )
         statuses = set(conn.execute(sa.select(declarations.c.status)).scalars())
         states = set(conn.execute(sa.select(dossiers.c.state)).scalars())
     assert sorted(released) == sorted(numbers)

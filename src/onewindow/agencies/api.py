@@ -21,7 +21,14 @@ router = APIRouter(prefix="/v1/agencies", tags=["agencies"])
 
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    decision: Annotated[str, Field(min_length=1, max_length=64, description="e.g. release, request_documents, order_inspection, refuse")]
+    decision: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=64,
+            description="e.g. release, request_documents, order_inspection, refuse",
+        ),
+    ]
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
@@ -47,7 +54,9 @@ def work_queue(
     agency: str,
     caller: Caller,
     app: App,
-    category: str | None = Query(None, description="open, action_required, inspection, released, refused, withdrawn"),
+    category: str | None = Query(
+        None, description="open, action_required, inspection, released, refused, withdrawn"
+    ),
     status: str | None = None,
     submitted_from: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
@@ -55,8 +64,14 @@ def work_queue(
 ) -> Response:
     app.agencies.get(agency)
     _may_read_queue(caller, agency)
-    f = queries.DeclarationFilter(status=status, agency=agency, category=category, submitted_from=submitted_from,
-                                  limit=limit, cursor=cursor)
+    f = queries.DeclarationFilter(
+        status=status,
+        agency=agency,
+        category=category,
+        submitted_from=submitted_from,
+        limit=limit,
+        cursor=cursor,
+    )
     with app.engines.read.connect() as conn:
         return json_response(queries.list_declarations(conn, caller, f))
 
@@ -89,12 +104,18 @@ async def decide(agency: str, number: str, body: DecisionIn, caller: Caller, app
     decision), always with a reason. The declaration is released once every agency has released."""
     target = app.agencies.get(agency)
     caller.require_agency(agency)
-    receipt: Receipt = await app.committer.run(DecideDossier(number, target, body.decision, body.reason, caller.actor))
+    receipt: Receipt = await app.committer.run(
+        DecideDossier(number, target, body.decision, body.reason, caller.actor)
+    )
     return json_response(receipt.as_dict())
 
 
-@router.post("/{agency}/dossiers/{number}/withdrawal-decision", summary="Approve or reject a withdrawal request")
-async def decide_withdrawal(agency: str, number: str, body: WithdrawalDecisionIn, caller: Caller, app: App) -> Response:
+@router.post(
+    "/{agency}/dossiers/{number}/withdrawal-decision", summary="Approve or reject a withdrawal request"
+)
+async def decide_withdrawal(
+    agency: str, number: str, body: WithdrawalDecisionIn, caller: Caller, app: App
+) -> Response:
     target = app.agencies.get(agency)
     caller.require_agency(agency)
     op = DecideWithdrawal(number, target, body.approve, body.reason, caller.actor)

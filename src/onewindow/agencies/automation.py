@@ -43,7 +43,9 @@ class AutoDecide(Batchable):
     def run_batch(cls, tx: Transaction, ops: Sequence[Any]) -> list[Any]:
         todo: list[AutoDecide] = unclaimed(tx, CONSUMER, ops)
         cache = repository.data_cache(tx.memo)
-        decls = repository.load_many(tx.conn, sorted({op.number for op in todo}), for_update=True, cache=cache)
+        decls = repository.load_many(
+            tx.conn, sorted({op.number for op in todo}), for_update=True, cache=cache
+        )
         changed: dict[str, Declaration] = {}
         for op in todo:
             decl = decls.get(op.number)
@@ -62,7 +64,14 @@ class AutoDecide(Batchable):
         if auto is None:
             return False  # left to an officer
         try:
-            decl.decide(self.agency, auto.decision, auto.reason, f"rule:{self.agency.code}/{auto.rule}", now, auto.rule)
+            decl.decide(
+                self.agency,
+                auto.decision,
+                auto.reason,
+                f"rule:{self.agency.code}/{auto.rule}",
+                now,
+                auto.rule,
+            )
         except Conflict:
             return False  # closed meanwhile (another agency refused, or it was withdrawn)
         return True
@@ -70,7 +79,7 @@ class AutoDecide(Batchable):
 
 def automation_handler(registry: AgencyRegistry, committer: Committer) -> Handler:
     async def handle(env: Envelope) -> None:
-        if env.type in TRIGGERS and env.agency in registry and env.number:
+        if env.type in TRIGGERS and env.agency is not None and env.agency in registry and env.number:
             await committer.run(AutoDecide(env.event_id, env.number, registry.get(env.agency)))
 
     return handle

@@ -8,7 +8,11 @@ DEFAULTS = AgencyConfig(
     rules=[
         AutoRule(
             name="general-trade-needs-invoice",
-            when={"kind_in": ["import", "export"], "supervision_mode_in": ["0110"], "missing_document": "invoice"},
+            when={
+                "kind_in": ["import", "export"],
+                "supervision_mode_in": ["0110"],
+                "missing_document": "invoice",
+            },
             decision="request_documents",
             reason="General trade (0110) needs the commercial invoice attached; amend with it. / "
             "一般贸易须随附商业发票，请补充后修改申报。",

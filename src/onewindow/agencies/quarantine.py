@@ -36,7 +36,8 @@ DEFAULTS = AgencyConfig(
             name="sickness-on-board",
             when={"kind_in": ["vessel_arrival"], "sick_or_dead_on_board": True},
             decision="order_inspection",
-            reason="Sickness or death reported on board: boarding quarantine inspection. / 船上报告有病例或死亡，登轮检疫。",
+            reason="Sickness or death reported on board: boarding quarantine inspection. / "
+            "船上报告有病例或死亡，登轮检疫。",
         ),
         AutoRule(
             name="chilled-meat-sampling",

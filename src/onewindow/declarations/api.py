@@ -11,14 +11,13 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from onewindow.entrypoints.deps import App, Caller, get_app, get_principal
 from onewindow.identity.model import Principal, Role
 from onewindow.kernel.errors import FieldError, InvalidInput, MalformedRequest
-from onewindow.entrypoints.deps import App, Caller, get_app, get_principal
 
 from . import queries
 from .dataset import ConveyanceReport, GoodsDeclaration, declaration_adapter
-from .handlers import AmendDeclaration, Receipt, SubmitDeclaration, WithdrawDeclaration
-from .handlers import CHINA
+from .handlers import CHINA, AmendDeclaration, Receipt, SubmitDeclaration, WithdrawDeclaration
 from .validation import check, check_declarant, parse, parse_object, problem
 
 __all__ = ["router"]
@@ -35,7 +34,12 @@ SCHEMAS: dict[str, Any] = {
         "required": ["reason", "data"],
         "additionalProperties": False,
         "properties": {
-            "reason": {"type": "string", "minLength": 1, "maxLength": 1000, "description": "Why the declaration is amended"},
+            "reason": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 1000,
+                "description": "Why the declaration is amended",
+            },
             "data": {"$ref": "#/components/schemas/DeclarationData"},
         },
     },
@@ -54,10 +58,21 @@ _BODY = _body("DeclarationData")
 _SUBMIT = {
     **_BODY,
     "parameters": [
-        {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 128},
-         "description": "Retrying with the same key returns the first result; another body with it is refused."},
-        {"name": "Authorization", "in": "header", "required": True, "schema": {"type": "string"},
-         "description": "Bearer <API token>"},
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 128},
+            "description": "Retrying with the same key returns the first result; "
+            "another body with it is refused.",
+        },
+        {
+            "name": "Authorization",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "Bearer <API token>",
+        },
     ],
 }
 
@@ -72,7 +87,9 @@ def _today(app: Any) -> Any:
 
 async def _parse_checked(request: Request, app: Any, caller: Principal) -> tuple[bytes, Data]:
     if "json" not in request.headers.get("content-type", "application/json"):
-        raise MalformedRequest("Send the declaration as application/json.", "请以 application/json 格式提交报关数据。")
+        raise MalformedRequest(
+            "Send the declaration as application/json.", "请以 application/json 格式提交报关数据。"
+        )
     body = await request.body()
     data = parse(body)
     errors = check(data, _today(app)) + check_declarant(data, caller.uscc)
@@ -87,7 +104,9 @@ async def _unknown_documents(app: Any, org_id: str, data: Data, prefix: str) -> 
         return []
     hashes = {d.sha256 for d in data.documents}
     index = app.documents
-    missing = set() if index.cached(org_id, hashes) else await asyncio.to_thread(index.missing, org_id, hashes)
+    missing = (
+        set() if index.cached(org_id, hashes) else await asyncio.to_thread(index.missing, org_id, hashes)
+    )
     return [
         problem(f"{prefix}documents[{i}].sha256", "document_unknown", x=d.sha256)
         for i, d in enumerate(data.documents)
@@ -98,7 +117,16 @@ async def _unknown_documents(app: Any, org_id: str, data: Data, prefix: str) -> 
 def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get("idempotency-key")
     if key is not None and not (0 < len(key) <= 128 and key.isprintable()):
-        raise InvalidInput([FieldError("Idempotency-Key", "bad_format", "Use 1 to 128 printable characters.", "请使用 1 至 128 个可打印字符。")])
+        raise InvalidInput(
+            [
+                FieldError(
+                    "Idempotency-Key",
+                    "bad_format",
+                    "Use 1 to 128 printable characters.",
+                    "请使用 1 至 128 个可打印字符。",
+                )
+            ]
+        )
     return key
 
 
@@ -114,10 +142,14 @@ async def validate(request: Request) -> Response:
     """Runs every check a submission runs and stores nothing (also the benchmarks' bare endpoint)."""
     app, caller = get_app(request), get_principal(request)
     _, data = await _parse_checked(request, app, caller)
-    return json_response({"valid": True, "kind": data.kind, "agencies": [a.code for a in app.agencies.route(data)]})
+    return json_response(
+        {"valid": True, "kind": data.kind, "agencies": [a.code for a in app.agencies.route(data)]}
+    )
 
 
-@router.post("", openapi_extra=_SUBMIT, status_code=201, summary="Submit a declaration (once, to every agency)")
+@router.post(
+    "", openapi_extra=_SUBMIT, status_code=201, summary="Submit a declaration (once, to every agency)"
+)
 async def submit(request: Request) -> Response:
     """Validates, numbers and stores the declaration durably, opens a dossier for every concerned
     agency, and answers with its number. Retrying with the same ``Idempotency-Key`` returns the
@@ -127,8 +159,13 @@ async def submit(request: Request) -> Response:
     idempotency_key = _idempotency_key(request)
     body, data = await _parse_checked(request, app, caller)
     op = SubmitDeclaration(
-        org_id=caller.org_id, actor=caller.actor, data=data, agencies=app.agencies.route(data),
-        idempotency_key=idempotency_key, body_hash=hashlib.sha256(body).hexdigest(), source_json=body,
+        org_id=caller.org_id,
+        actor=caller.actor,
+        data=data,
+        agencies=app.agencies.route(data),
+        idempotency_key=idempotency_key,
+        body_hash=hashlib.sha256(body).hexdigest(),
+        source_json=body,
     )
     receipt: Receipt = await app.committer.run(op)
     return _receipt(receipt, 200 if receipt.replayed else 201)
@@ -146,8 +183,15 @@ def list_declarations(
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
     cursor: str | None = None,
 ) -> Response:
-    f = queries.DeclarationFilter(status=status, kind=kind, office=office, submitted_from=submitted_from,
-                                  submitted_to=submitted_to, limit=limit, cursor=cursor)
+    f = queries.DeclarationFilter(
+        status=status,
+        kind=kind,
+        office=office,
+        submitted_from=submitted_from,
+        submitted_to=submitted_to,
+        limit=limit,
+        cursor=cursor,
+    )
     with app.engines.read.connect() as conn:
         return json_response(queries.list_declarations(conn, caller, f))
 
@@ -169,7 +213,11 @@ class Reason(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=1000)]
 
 
-@router.put("/{number}", openapi_extra=_body("Amendment"), summary="Amend a declaration (e.g. answer a document request)")
+@router.put(
+    "/{number}",
+    openapi_extra=_body("Amendment"),
+    summary="Amend a declaration (e.g. answer a document request)",
+)
 async def amend(number: str, request: Request, caller: Caller, app: App) -> Response:
     """Body: ``{"reason": "...", "data": <the whole amended data set>}``."""
     caller.require(Role.DECLARANT)
@@ -184,19 +232,39 @@ async def _amendment(request: Request, app: Any, caller: Principal) -> tuple[str
     except orjson.JSONDecodeError as exc:
         raise MalformedRequest(f"The body is not valid JSON: {exc}.", "请求体不是有效的 JSON。") from None
     if not isinstance(raw, dict):
-        raise MalformedRequest("Send an object with 'reason' and 'data'.", "请提交包含 reason 和 data 的对象。")
+        raise MalformedRequest(
+            "Send an object with 'reason' and 'data'.", "请提交包含 reason 和 data 的对象。"
+        )
     errors: list[FieldError] = []
     reason = raw.get("reason")
     if not isinstance(reason, str) or not reason.strip():
-        errors.append(FieldError("reason", "required", "Say why you amend the declaration.", "请说明修改理由。"))
+        errors.append(
+            FieldError("reason", "required", "Say why you amend the declaration.", "请说明修改理由。")
+        )
     extra = set(raw) - {"reason", "data"}
-    errors += [FieldError(k, "unknown_field", "This field is not part of an amendment; remove it.", "修改申报不含此字段，请删除。") for k in sorted(extra)]
+    errors += [
+        FieldError(
+            k,
+            "unknown_field",
+            "This field is not part of an amendment; remove it.",
+            "修改申报不含此字段，请删除。",
+        )
+        for k in sorted(extra)
+    ]
     try:
         data = parse_object(raw.get("data"))
     except InvalidInput as exc:
-        raise InvalidInput(errors + [FieldError(f"data.{f.path}" if f.path != "$" else "data", f.code, f.message, f.message_zh) for f in exc.fields]) from None
-    errors += [FieldError(f"data.{f.path}", f.code, f.message, f.message_zh)
-               for f in check(data, _today(app)) + check_declarant(data, caller.uscc)]
+        raise InvalidInput(
+            errors
+            + [
+                FieldError(f"data.{f.path}" if f.path != "$" else "data", f.code, f.message, f.message_zh)
+                for f in exc.fields
+            ]
+        ) from None
+    errors += [
+        FieldError(f"data.{f.path}", f.code, f.message, f.message_zh)
+        for f in check(data, _today(app)) + check_declarant(data, caller.uscc)
+    ]
     errors += await _unknown_documents(app, caller.org_id, data, prefix="data.")
     if errors:
         raise InvalidInput(errors)
@@ -216,7 +284,10 @@ feed = APIRouter(prefix="/v1/events", tags=["declarations"])
 
 @feed.get("", summary="Pull the events you may see, after a sequence number")
 def pull_events(
-    caller: Caller, app: App, after: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    caller: Caller,
+    app: App,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     """The pull twin of webhooks: poll with ``after`` set to the last ``seq`` you received."""
     with app.engines.read.connect() as conn:

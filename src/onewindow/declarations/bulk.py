@@ -46,7 +46,9 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "accepted": self.accepted, "replayed": self.replayed, "rejected": self.rejected,
+            "accepted": self.accepted,
+            "replayed": self.replayed,
+            "rejected": self.rejected,
             "problems": [{"line": n, "errors": [e.as_dict() for e in errs]} for n, errs in self.problems],
         }
 
@@ -104,7 +106,9 @@ class BulkImporter:
         try:
             data = parse(raw)
         except OneWindowError as exc:
-            self.report.reject(line_no, exc.fields or [FieldError("$", exc.code, exc.message, exc.message_zh)])
+            self.report.reject(
+                line_no, exc.fields or [FieldError("$", exc.code, exc.message, exc.message_zh)]
+            )
             return None
         errors = check(data, self.today) + check_declarant(data, self.org_uscc)
         if errors:
@@ -112,11 +116,19 @@ class BulkImporter:
             return None
         digest = hashlib.sha256(raw.strip()).hexdigest()
         return SubmitDeclaration(
-            self.org_id, self.actor, data, self.agencies.route(data), f"bulk:{digest[:48]}", digest,
-            source_json=raw.strip(), keep_in_memo=False,
+            self.org_id,
+            self.actor,
+            data,
+            self.agencies.route(data),
+            f"bulk:{digest[:48]}",
+            digest,
+            source_json=raw.strip(),
+            keep_in_memo=False,
         )
 
-    def _known_documents(self, lines: list[int], ops: list[SubmitDeclaration]) -> tuple[list[int], list[SubmitDeclaration]]:
+    def _known_documents(
+        self, lines: list[int], ops: list[SubmitDeclaration]
+    ) -> tuple[list[int], list[SubmitDeclaration]]:
         hashes = {d.sha256 for op in ops for d in op.data.documents}
         if not hashes:
             return lines, ops
@@ -124,8 +136,11 @@ class BulkImporter:
             known = known_documents(conn, self.org_id, hashes)
         kept_lines, kept_ops = [], []
         for n, op in zip(lines, ops, strict=True):
-            missing = [problem(f"documents[{i}].sha256", "document_unknown", x=d.sha256)
-                       for i, d in enumerate(op.data.documents) if d.sha256 not in known]
+            missing = [
+                problem(f"documents[{i}].sha256", "document_unknown", x=d.sha256)
+                for i, d in enumerate(op.data.documents)
+                if d.sha256 not in known
+            ]
             if missing:
                 self.report.reject(n, missing)
             else:

@@ -62,8 +62,12 @@ class Transport(_Strict):
 
 class Container(_Strict):
     number: str = Field(description="ISO 6346 container number with check digit, e.g. CSQU3054383")
-    size_type: Annotated[str, Field(pattern=r"^[0-9A-Z]{4}$")] | None = Field(None, description="ISO 6346 size/type")
-    seals: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(default_factory=list, max_length=4)
+    size_type: Annotated[str, Field(pattern=r"^[0-9A-Z]{4}$")] | None = Field(
+        None, description="ISO 6346 size/type"
+    )
+    seals: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        default_factory=list, max_length=4
+    )
 
 
 class DocumentRef(_Strict):

@@ -44,7 +44,12 @@ class Receipt:
     replayed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"number": self.number, "status": self.status, "agencies": self.agencies, "version": self.version}
+        return {
+            "number": self.number,
+            "status": self.status,
+            "agencies": self.agencies,
+            "version": self.version,
+        }
 
 
 @dataclass
@@ -92,7 +97,12 @@ class SubmitDeclaration(Batchable):
             for i, serial in zip(idx, serials, strict=True):
                 s = subs[i]
                 decl = Declaration.submit(
-                    number_for(office, year, s.data.kind, serial), s.org_id, s.data, s.agencies, s.actor, tx.now
+                    number_for(office, year, s.data.kind, serial),
+                    s.org_id,
+                    s.data,
+                    s.agencies,
+                    s.actor,
+                    tx.now,
                 )
                 decl.source_json = s.source_json
                 created.append(decl)
@@ -101,8 +111,13 @@ class SubmitDeclaration(Batchable):
         memo = [d for d, s in zip(created, (subs[i] for i in fresh_order), strict=True) if s.keep_in_memo]
         repository.insert_many(tx.conn, created, repository.data_cache(tx.memo), memo)
         keys = [
-            {"org_id": subs[i].org_id, "key": subs[i].idempotency_key, "body_hash": subs[i].body_hash,
-             "number": results[i].number, "created_at": tx.now}
+            {
+                "org_id": subs[i].org_id,
+                "key": subs[i].idempotency_key,
+                "body_hash": subs[i].body_hash,
+                "number": results[i].number,
+                "created_at": tx.now,
+            }
             for i in first.values()
         ]
         if keys:
@@ -113,7 +128,9 @@ class SubmitDeclaration(Batchable):
         return results
 
 
-def _stored_keys(conn: sa.Connection, keys: list[tuple[str, str | None]]) -> dict[tuple[str, str], tuple[str, Receipt]]:
+def _stored_keys(
+    conn: sa.Connection, keys: list[tuple[str, str | None]]
+) -> dict[tuple[str, str], tuple[str, Receipt]]:
     if not keys:
         return {}
     ik, d = idempotency_keys.c, declarations.c
@@ -124,7 +141,12 @@ def _stored_keys(conn: sa.Connection, keys: list[tuple[str, str | None]]) -> dic
     )
     out = {}
     for r in conn.execute(q):
-        agencies = [a for (a,) in conn.execute(sa.text("SELECT agency FROM dossiers WHERE number = :n"), {"n": r.number})]
+        agencies = [
+            a
+            for (a,) in conn.execute(
+                sa.text("SELECT agency FROM dossiers WHERE number = :n"), {"n": r.number}
+            )
+        ]
         out[(r.org_id, r.key)] = (r.body_hash, Receipt(r.number, r.status, agencies, r.version))
     return out
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from onewindow.agencies.base import Agency
 from onewindow.agencies.states import FINAL, Category
@@ -114,11 +115,15 @@ class Declaration:
             decl._record(ev.DossierOpened, now, agency=d.agency, state=d.state)
         return decl
 
-    def decide(self, agency: Agency, decision: str, reason: str, by: str, now: datetime, rule: str | None = None) -> None:
+    def decide(
+        self, agency: Agency, decision: str, reason: str, by: str, now: datetime, rule: str | None = None
+    ) -> None:
         dossier = self._dossier(agency.code)
         self._require_open()
         if not reason.strip():
-            raise InvalidInput([FieldError("reason", "required", "Every decision needs a reason.", "每项决定都须说明理由。")])
+            raise InvalidInput(
+                [FieldError("reason", "required", "Every decision needs a reason.", "每项决定都须说明理由。")]
+            )
         nxt = agency.machine.next_state(dossier.state, decision)
         if nxt is None:
             raise Conflict(
@@ -150,15 +155,37 @@ class Declaration:
         the declarant's own); agencies newly concerned get a dossier, answered requests reopen."""
         self._require_open()
         if self.withdrawal is Withdrawal.PENDING:
-            raise Conflict("withdrawal_pending", "A withdrawal is pending; it must be decided first.", "撤单申请待审批，须先处理。")
+            raise Conflict(
+                "withdrawal_pending",
+                "A withdrawal is pending; it must be decided first.",
+                "撤单申请待审批，须先处理。",
+            )
         if data.kind != self.data.kind or data.declaration_office != self.data.declaration_office:
-            raise InvalidInput([FieldError("data.kind", "not_allowed", "An amendment cannot change the kind or the office of declaration.", "修改申报不能变更申报类型或申报地海关。")])
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "data.kind",
+                        "not_allowed",
+                        "An amendment cannot change the kind or the office of declaration.",
+                        "修改申报不能变更申报类型或申报地海关。",
+                    )
+                ]
+            )
         self.data, self.version, self.updated_at = data, self.version + 1, now
         self.data_changed, self.source_json = True, None
         new = [a for a in concerned if a.code not in self.dossiers]
         for a in new:
-            self.dossiers[a.code] = Dossier(a.code, a.machine.initial, a.machine.category(a.machine.initial), updated_at=now)
-        self._record(ev.DeclarationAmended, now, version=self.version, reason=reason, amended_by=by, new_agencies=[a.code for a in new])
+            self.dossiers[a.code] = Dossier(
+                a.code, a.machine.initial, a.machine.category(a.machine.initial), updated_at=now
+            )
+        self._record(
+            ev.DeclarationAmended,
+            now,
+            version=self.version,
+            reason=reason,
+            amended_by=by,
+            new_agencies=[a.code for a in new],
+        )
         for a in new:
             self._record(ev.DossierOpened, now, agency=a.code, state=a.machine.initial)
         by_code = {a.code: a for a in concerned}
@@ -184,15 +211,27 @@ class Declaration:
         pending = acted + released
         for d in pending:
             d.withdrawal, d.dirty = Withdrawal.PENDING, True
-        self._record(ev.WithdrawalRequested, now, reason=reason, requested_by=by, pending_agencies=[d.agency for d in pending])
+        self._record(
+            ev.WithdrawalRequested,
+            now,
+            reason=reason,
+            requested_by=by,
+            pending_agencies=[d.agency for d in pending],
+        )
         self._settle(now, reason)
 
     def decide_withdrawal(self, agency: Agency, approve: bool, reason: str, by: str, now: datetime) -> None:
         dossier = self._dossier(agency.code)
         self._require_open()
         if dossier.withdrawal is not Withdrawal.PENDING:
-            raise Conflict("no_withdrawal_pending", "There is no withdrawal for your agency to decide.", "没有待贵机构审批的撤单申请。")
-        self._record(ev.WithdrawalDecided, now, agency=agency.code, approved=approve, reason=reason, decided_by=by)
+            raise Conflict(
+                "no_withdrawal_pending",
+                "There is no withdrawal for your agency to decide.",
+                "没有待贵机构审批的撤单申请。",
+            )
+        self._record(
+            ev.WithdrawalDecided, now, agency=agency.code, approved=approve, reason=reason, decided_by=by
+        )
         if not approve:
             for d in self.dossiers.values():
                 if d.withdrawal is not Withdrawal.NONE:
@@ -232,17 +271,30 @@ class Declaration:
         previous, self.status, self.updated_at = self.status, new, now
         self._record(ev.DeclarationStatusChanged, now, previous=previous.value, status=new.value)
         if new is Status.RELEASED:
-            self._record(ev.DeclarationReleased, now, event_id=ev.final_event_id(self.number, "released"), agencies=list(self.dossiers))
+            self._record(
+                ev.DeclarationReleased,
+                now,
+                event_id=ev.final_event_id(self.number, "released"),
+                agencies=list(self.dossiers),
+            )
         elif new is Status.REFUSED:
             refuser = next(d for d in self.dossiers.values() if d.category is Category.REFUSED)
-            self._record(ev.DeclarationRefused, now, agency=refuser.agency, event_id=ev.final_event_id(self.number, "refused"), reason=refuser.reason)
+            self._record(
+                ev.DeclarationRefused,
+                now,
+                agency=refuser.agency,
+                event_id=ev.final_event_id(self.number, "refused"),
+                reason=refuser.reason,
+            )
 
     def _close_withdrawn(self, reason: str, now: datetime) -> None:
         self.withdrawal = Withdrawal.APPROVED
         for d in self.dossiers.values():
             if d.category not in FINAL:
                 d.state, d.category, d.updated_at, d.dirty = "withdrawn", Category.WITHDRAWN, now, True
-        self._record(ev.DeclarationWithdrawn, now, event_id=ev.final_event_id(self.number, "withdrawn"), reason=reason)
+        self._record(
+            ev.DeclarationWithdrawn, now, event_id=ev.final_event_id(self.number, "withdrawn"), reason=reason
+        )
         self._settle(now, reason)
 
     def _dossier(self, agency: str) -> Dossier:
@@ -260,5 +312,5 @@ class Declaration:
                 status=self.status.value,
             )
 
-    def _record(self, event_class: type[ev.Event], now: datetime, **fields: object) -> None:
-        self.events.append(event_class(number=self.number, org_id=self.org_id, occurred_at=now, **fields))  # type: ignore[arg-type]
+    def _record(self, event_class: type[Event], now: datetime, **fields: Any) -> None:
+        self.events.append(event_class(number=self.number, org_id=self.org_id, occurred_at=now, **fields))

@@ -43,8 +43,13 @@ def _dossier_dicts(conn: sa.Connection, number: str) -> list[dict[str, Any]]:
     rows = conn.execute(sa.select(dossiers).where(dossiers.c.number == number).order_by(dossiers.c.agency))
     return [
         {
-            "agency": r.agency, "state": r.state, "category": r.category, "reason": r.reason,
-            "decided_by": r.decided_by, "withdrawal": r.withdrawal, "updated_at": _iso(r.updated_at),
+            "agency": r.agency,
+            "state": r.state,
+            "category": r.category,
+            "reason": r.reason,
+            "decided_by": r.decided_by,
+            "withdrawal": r.withdrawal,
+            "updated_at": _iso(r.updated_at),
         }
         for r in rows
     ]
@@ -55,10 +60,18 @@ def declaration_view(conn: sa.Connection, number: str, who: Principal) -> dict[s
     concerned agency see each other's states and reasons)."""
     row = _visible(conn, number, who)
     return {
-        "number": row.number, "kind": row.kind, "office": row.office, "status": row.status,
-        "version": row.version, "withdrawal": row.withdrawal, "org_id": row.org_id,
-        "submitted_by": row.submitted_by, "submitted_at": _iso(row.submitted_at),
-        "updated_at": _iso(row.updated_at), "dossiers": _dossier_dicts(conn, number), "data": row.data,
+        "number": row.number,
+        "kind": row.kind,
+        "office": row.office,
+        "status": row.status,
+        "version": row.version,
+        "withdrawal": row.withdrawal,
+        "org_id": row.org_id,
+        "submitted_by": row.submitted_by,
+        "submitted_at": _iso(row.submitted_at),
+        "updated_at": _iso(row.updated_at),
+        "dossiers": _dossier_dicts(conn, number),
+        "data": row.data,
     }
 
 
@@ -69,8 +82,15 @@ def timeline(conn: sa.Connection, number: str, who: Principal) -> list[dict[str,
 
 
 def _event_dict(e: Any) -> dict[str, Any]:
-    return {"seq": e.seq, "event_id": e.event_id, "type": e.type, "number": e.number, "agency": e.agency,
-            "occurred_at": e.occurred_at, **e.body}
+    return {
+        "seq": e.seq,
+        "event_id": e.event_id,
+        "type": e.type,
+        "number": e.number,
+        "agency": e.agency,
+        "occurred_at": e.occurred_at,
+        **e.body,
+    }
 
 
 def event_feed(conn: sa.Connection, who: Principal, after: int, limit: int) -> list[dict[str, Any]]:
@@ -101,7 +121,16 @@ def _decode_cursor(cursor: str) -> tuple[str, str]:
         at, number = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         return at, number
     except Exception:
-        raise InvalidInput([FieldError("cursor", "bad_format", "Pass back the next_cursor of the previous page unchanged.", "请原样传回上一页的 next_cursor。")]) from None
+        raise InvalidInput(
+            [
+                FieldError(
+                    "cursor",
+                    "bad_format",
+                    "Pass back the next_cursor of the previous page unchanged.",
+                    "请原样传回上一页的 next_cursor。",
+                )
+            ]
+        ) from None
 
 
 def list_declarations(conn: sa.Connection, who: Principal, f: DeclarationFilter) -> dict[str, Any]:
@@ -114,7 +143,9 @@ def list_declarations(conn: sa.Connection, who: Principal, f: DeclarationFilter)
     agency = who.agency if who.role is Role.OFFICER else f.agency
     if agency is not None:
         dz = dossiers.c
-        q = q.join(dossiers, sa.and_(dz.number == d.number, dz.agency == agency)).add_columns(dz.state, dz.category)
+        q = q.join(dossiers, sa.and_(dz.number == d.number, dz.agency == agency)).add_columns(
+            dz.state, dz.category
+        )
         if f.category:
             q = q.where(dz.category == f.category)
     for col, value in ((d.status, f.status), (d.kind, f.kind), (d.office, f.office)):
@@ -135,13 +166,23 @@ def list_declarations(conn: sa.Connection, who: Principal, f: DeclarationFilter)
     page = rows[:limit]
     items = []
     for r in page:
-        item = {"number": r.number, "kind": r.kind, "office": r.office, "status": r.status, "version": r.version,
-                "org_id": r.org_id, "submitted_at": _iso(r.submitted_at), "updated_at": _iso(r.updated_at)}
+        item = {
+            "number": r.number,
+            "kind": r.kind,
+            "office": r.office,
+            "status": r.status,
+            "version": r.version,
+            "org_id": r.org_id,
+            "submitted_at": _iso(r.submitted_at),
+            "updated_at": _iso(r.updated_at),
+        }
         if agency is not None:
             item["dossier"] = {"agency": agency, "state": r.state, "category": r.category}
         items.append(item)
     next_cursor = None
     if len(rows) > limit:
         last_row = page[-1]
-        next_cursor = base64.urlsafe_b64encode(f"{_iso(last_row.submitted_at)}|{last_row.number}".encode()).decode()
+        next_cursor = base64.urlsafe_b64encode(
+            f"{_iso(last_row.submitted_at)}|{last_row.number}".encode()
+        ).decode()
     return {"items": items, "next_cursor": next_cursor}

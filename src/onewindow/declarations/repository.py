@@ -19,7 +19,16 @@ from .tables import declarations, dossiers, number_sequences
 
 Data = GoodsDeclaration | ConveyanceReport
 
-__all__ = ["DataCache", "data_cache", "allocate_serials", "insert_many", "load", "load_many", "save", "save_many"]
+__all__ = [
+    "DataCache",
+    "allocate_serials",
+    "data_cache",
+    "insert_many",
+    "load",
+    "load_many",
+    "save",
+    "save_many",
+]
 
 
 def allocate_serials(conn: sa.Connection, office: str, year: int, count: int) -> range:
@@ -70,7 +79,9 @@ def _dossier_row(number: str, d: Dossier) -> dict[str, Any]:
 
 
 def insert_many(
-    conn: sa.Connection, batch: Sequence[Declaration], cache: DataCache | None = None,
+    conn: sa.Connection,
+    batch: Sequence[Declaration],
+    cache: DataCache | None = None,
     cached: Sequence[Declaration] | None = None,
 ) -> None:
     """Insert new declarations with their dossiers; those in ``cached`` (default: all) are
@@ -122,16 +133,25 @@ def _aggregate(row: Any, data: Data, files: Sequence[Any]) -> Declaration:
         updated_at=row.updated_at,
         dossiers={
             f.agency: Dossier(
-                agency=f.agency, state=f.state, category=Category(f.category), reason=f.reason,
-                decided_by=f.decided_by, updated_at=f.updated_at, acted=f.acted,
-                withdrawal=Withdrawal(f.withdrawal), dirty=False, persisted=True,
+                agency=f.agency,
+                state=f.state,
+                category=Category(f.category),
+                reason=f.reason,
+                decided_by=f.decided_by,
+                updated_at=f.updated_at,
+                acted=f.acted,
+                withdrawal=Withdrawal(f.withdrawal),
+                dirty=False,
+                persisted=True,
             )
             for f in files
         },
     )
 
 
-def load(conn: sa.Connection, number: str, *, for_update: bool = False, cache: DataCache | None = None) -> Declaration:
+def load(
+    conn: sa.Connection, number: str, *, for_update: bool = False, cache: DataCache | None = None
+) -> Declaration:
     found = load_many(conn, [number], for_update=for_update, cache=cache)
     if number not in found:
         raise NotFound("declaration", "报关单", number)
@@ -158,7 +178,9 @@ def load_many(
             data[r.number] = hit
     missing = [r.number for r in rows if r.number not in data]
     if missing:
-        for number, version, raw in conn.execute(sa.select(d.number, d.version, d.data).where(d.number.in_(missing))):
+        for number, version, raw in conn.execute(
+            sa.select(d.number, d.version, d.data).where(d.number.in_(missing))
+        ):
             data[number] = declaration_adapter.validate_python(raw)
             if cache:
                 cache.put(number, version, data[number])
@@ -182,7 +204,12 @@ _UPDATE_DATA = (
 _UPDATE_DOSSIER = (
     dossiers.update()
     .where(dossiers.c.number == sa.bindparam("b_number"), dossiers.c.agency == sa.bindparam("b_agency"))
-    .values({c: sa.bindparam(c) for c in ("state", "category", "reason", "decided_by", "acted", "withdrawal", "updated_at")})
+    .values(
+        {
+            c: sa.bindparam(c)
+            for c in ("state", "category", "reason", "decided_by", "acted", "withdrawal", "updated_at")
+        }
+    )
 )
 
 
@@ -197,8 +224,14 @@ def save_many(conn: sa.Connection, batch: Sequence[Declaration], cache: DataCach
         return
     for amended in (False, True):
         rows = [
-            {"b_number": d.number, "status": d.status.value, "version": d.version, "withdrawal": d.withdrawal.value,
-             "updated_at": d.updated_at or d.submitted_at, **({"data": d.data.model_dump(mode="json")} if amended else {})}
+            {
+                "b_number": d.number,
+                "status": d.status.value,
+                "version": d.version,
+                "withdrawal": d.withdrawal.value,
+                "updated_at": d.updated_at or d.submitted_at,
+                **({"data": d.data.model_dump(mode="json")} if amended else {}),
+            }
             for d in batch
             if d.data_changed == amended
         ]

@@ -23,7 +23,16 @@ from onewindow.kernel.errors import FieldError, InvalidInput, MalformedRequest
 
 from .dataset import ConveyanceReport, GoodsDeclaration, Party, declaration_adapter
 
-__all__ = ["check", "check_declarant", "from_pydantic", "from_pydantic_errors", "parse", "parse_and_check", "parse_object", "problem"]
+__all__ = [
+    "check",
+    "check_declarant",
+    "from_pydantic",
+    "from_pydantic_errors",
+    "parse",
+    "parse_and_check",
+    "parse_object",
+    "problem",
+]
 
 CENT = Decimal("0.01")
 
@@ -47,10 +56,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "“{x}”不是有效的 ISO 6346 集装箱号（箱主代码、序号、校验位）。",
     ),
     "container_duplicated": ("Container '{x}' is listed twice.", "集装箱“{x}”重复填报。"),
-    "imo_invalid": ("'{x}' is not a valid IMO ship number (7 digits with check digit).", "“{x}”不是有效的 IMO 船舶编号。"),
-    "country_unknown": ("'{x}' is not an ISO 3166 alpha-2 country code.", "“{x}”不是 ISO 3166 两位国别代码。"),
+    "imo_invalid": (
+        "'{x}' is not a valid IMO ship number (7 digits with check digit).",
+        "“{x}”不是有效的 IMO 船舶编号。",
+    ),
+    "country_unknown": (
+        "'{x}' is not an ISO 3166 alpha-2 country code.",
+        "“{x}”不是 ISO 3166 两位国别代码。",
+    ),
     "currency_unknown": ("'{x}' is not an ISO 4217 currency code.", "“{x}”不是 ISO 4217 币制代码。"),
-    "locode_invalid": ("'{x}' is not a UN/LOCODE (country code + 3 characters).", "“{x}”不是 UN/LOCODE 港口代码。"),
+    "locode_invalid": (
+        "'{x}' is not a UN/LOCODE (country code + 3 characters).",
+        "“{x}”不是 UN/LOCODE 港口代码。",
+    ),
     "hs_code_unknown": (
         "'{x}': its first six digits are not a Harmonized System 2022 subheading.",
         "“{x}”的前六位不是 2022 版协调制度子目。",
@@ -64,7 +82,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Total value {x} differs from the sum of item totals = {t}.",
         "总价 {x} 与各商品项总价之和 {t} 不符。",
     ),
-    "line_numbers_out_of_order": ("Item line numbers must run 1, 2, 3 … in order; found {x}.", "商品项序号须从 1 起连续编号；实际为 {x}。"),
+    "line_numbers_out_of_order": (
+        "Item line numbers must run 1, 2, 3 … in order; found {x}.",
+        "商品项序号须从 1 起连续编号；实际为 {x}。",
+    ),
     "net_above_gross": ("Net weight {x} kg exceeds gross weight {t} kg.", "净重 {x} 千克大于毛重 {t} 千克。"),
     "date_out_of_window": ("{x} is outside the accepted window {t}.", "{x} 不在可接受的期间 {t} 内。"),
     "malformed_json": ("The body is not valid JSON: {x}.", "请求体不是有效的 JSON：{x}。"),
@@ -255,7 +276,9 @@ def _check_goods(d: GoodsDeclaration, today: date) -> Iterator[FieldError]:
         yield problem("transport.imo", "imo_invalid", x=d.transport.imo)
     # Advance declaration: up to 30 days before arrival; a late one is still accepted (and incurs
     # the late-declaration fee, which is not this check's business) for up to a year.
-    yield from _window("conveyance_date", d.conveyance_date, today - timedelta(days=365), today + timedelta(days=30))
+    yield from _window(
+        "conveyance_date", d.conveyance_date, today - timedelta(days=365), today + timedelta(days=30)
+    )
     if d.net_weight_kg > d.gross_weight_kg:
         yield problem("net_weight_kg", "net_above_gross", x=d.net_weight_kg, t=d.gross_weight_kg)
     seen: set[str] = set()
@@ -307,7 +330,9 @@ def _check_conveyance(r: ConveyanceReport, today: date) -> Iterator[FieldError]:
     for i, member in enumerate(r.crew):
         yield from _country(f"crew[{i}].nationality", member.nationality)
     if r.crew and len(r.crew) != r.crew_count:
-        yield problem("crew_count", "out_of_range", x=f"crew_count {r.crew_count} but {len(r.crew)} crew listed")
+        yield problem(
+            "crew_count", "out_of_range", x=f"crew_count {r.crew_count} but {len(r.crew)} crew listed"
+        )
     yield from _window(
         "expected_at", r.expected_at.date(), today - timedelta(days=30), today + timedelta(days=30)
     )
@@ -317,7 +342,11 @@ def check_declarant(data: GoodsDeclaration | ConveyanceReport, uscc: str | None)
     """The declaring enterprise (申报单位, or the shipping agent) must be the one signing in."""
     if uscc is None:
         return []
-    path, party = ("declarant", data.declarant) if isinstance(data, GoodsDeclaration) else ("shipping_agent", data.shipping_agent)
+    path, party = (
+        ("declarant", data.declarant)
+        if isinstance(data, GoodsDeclaration)
+        else ("shipping_agent", data.shipping_agent)
+    )
     if party.uscc == uscc:
         return []
     return [problem(f"{path}.uscc", "declarant_not_you", x=party.uscc, t=uscc)]

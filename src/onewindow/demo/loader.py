@@ -13,7 +13,14 @@ import orjson
 import sqlalchemy as sa
 
 from onewindow.bootstrap import OneWindow
-from onewindow.declarations.handlers import CHINA, DecideDossier, DecideWithdrawal, Receipt, SubmitDeclaration, WithdrawDeclaration
+from onewindow.declarations.handlers import (
+    CHINA,
+    DecideDossier,
+    DecideWithdrawal,
+    Receipt,
+    SubmitDeclaration,
+    WithdrawDeclaration,
+)
 from onewindow.declarations.tables import declarations
 from onewindow.declarations.validation import parse_and_check
 from onewindow.documents.store import RegisterDocument
@@ -50,40 +57,74 @@ DEMO_ORGS = [
 
 DEMO_USERS = [
     DemoUser("admin", "onewindow-admin", "系统管理员 Administrator", Role.ADMIN, None, "ow_demo_admin"),
-    DemoUser("port-office", "anhui-port-office", "口岸办 Wang Li", Role.PORT_OFFICE, None, "ow_demo_port_office"),
-    DemoUser("customs-officer", "hefei-customs", "海关关员 Zhang Wei", Role.OFFICER, "customs", "ow_demo_customs"),
+    DemoUser(
+        "port-office", "anhui-port-office", "口岸办 Wang Li", Role.PORT_OFFICE, None, "ow_demo_port_office"
+    ),
+    DemoUser(
+        "customs-officer", "hefei-customs", "海关关员 Zhang Wei", Role.OFFICER, "customs", "ow_demo_customs"
+    ),
     DemoUser("ciq-officer", "anhui-ciq", "检验检疫 Li Na", Role.OFFICER, "quarantine", "ow_demo_quarantine"),
     DemoUser("border-officer", "wuhu-border", "边检 Chen Jie", Role.OFFICER, "border", "ow_demo_border"),
     DemoUser("msa-officer", "wuhu-msa", "海事 Zhao Min", Role.OFFICER, "maritime", "ow_demo_maritime"),
-    DemoUser("jianghuai-clerk", "jianghuai-trade", "江淮报关员 Liu Yang", Role.DECLARANT, None, "ow_demo_importer"),
-    DemoUser("gangtong-broker", "gangtong-broker", "港通报关员 Sun Hao", Role.DECLARANT, None, "ow_demo_broker"),
-    DemoUser("penavico-agent", "penavico-wuhu", "外代船代 Zhou Qiang", Role.DECLARANT, None, "ow_demo_shipping_agent"),
+    DemoUser(
+        "jianghuai-clerk", "jianghuai-trade", "江淮报关员 Liu Yang", Role.DECLARANT, None, "ow_demo_importer"
+    ),
+    DemoUser(
+        "gangtong-broker", "gangtong-broker", "港通报关员 Sun Hao", Role.DECLARANT, None, "ow_demo_broker"
+    ),
+    DemoUser(
+        "penavico-agent",
+        "penavico-wuhu",
+        "外代船代 Zhou Qiang",
+        Role.DECLARANT,
+        None,
+        "ow_demo_shipping_agent",
+    ),
 ]
 
 # A one-page PDF: the demo's commercial invoices.
-INVOICE_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+INVOICE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def already_loaded(ow: OneWindow) -> bool:
     with ow.engines.read.connect() as conn:
-        return conn.execute(sa.select(organisations.c.id).where(organisations.c.id == "onewindow-admin")).first() is not None
+        return (
+            conn.execute(sa.select(organisations.c.id).where(organisations.c.id == "onewindow-admin")).first()
+            is not None
+        )
 
 
-async def load_demo(ow: OneWindow, declarations_count: int = 300, seed: int = 2015, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+async def load_demo(
+    ow: OneWindow,
+    declarations_count: int = 300,
+    seed: int = 2015,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
     """Create the demo organisations, users (with the tokens printed by ``onewindow run``) and
     ``declarations_count`` declarations; ``ow`` must be started (its worker decides automatically)."""
     rng = random.Random(seed)
     usccs = await create_identities(ow, rng)
     invoice = await asyncio.to_thread(ow.blobs.put, INVOICE_PDF)
     for org in usccs:
-        await ow.committer.run(RegisterDocument(org, invoice, "invoice", "application/pdf", len(INVOICE_PDF), "invoice.pdf", "demo"))
+        await ow.committer.run(
+            RegisterDocument(
+                org, invoice, "invoice", "application/pdf", len(INVOICE_PDF), "invoice.pdf", "demo"
+            )
+        )
     plan = _Plan(ow, rng, usccs, invoice)
     numbers = await plan.submit_all(declarations_count, progress)
     await drain(ow)
     await plan.officers_act(numbers)
     await drain(ow)
     with ow.engines.read.connect() as conn:
-        counts = dict(conn.execute(sa.select(declarations.c.status, sa.func.count()).group_by(declarations.c.status)).all())
+        counts: dict[str, int] = dict(
+            conn.execute(
+                sa.select(declarations.c.status, sa.func.count()).group_by(declarations.c.status)
+            ).all()
+        )
     return {"declarations": sum(counts.values()), "by_status": counts}
 
 
@@ -122,17 +163,29 @@ class _Plan:
         docs = [{"type": "invoice", "sha256": self.invoice}] if with_invoice else []
         kind = "import" if self.rng.random() < 0.75 else "export"
         return samples.goods_declaration(
-            self.rng, consignee_uscc=self.usccs["jianghuai-trade"], declarant_uscc=self.usccs[org], kind=kind,
-            items=self.rng.randrange(1, 12), today=self.today, documents=docs,
+            self.rng,
+            consignee_uscc=self.usccs["jianghuai-trade"],
+            declarant_uscc=self.usccs[org],
+            kind=kind,
+            items=self.rng.randrange(1, 12),
+            today=self.today,
+            documents=docs,
         )
 
     async def submit_all(self, n: int, progress: Callable[[int], None] | None) -> list[tuple[str, str]]:
         out = []
         for i in range(n):
             if i % 10 == 9:
-                org, raw = "penavico-wuhu", samples.conveyance_report(
-                    self.rng, agent_uscc=self.usccs["penavico-wuhu"], today=self.today, sick=int(self.rng.random() < 0.2),
-                    dangerous=self.rng.random() < 0.2)
+                org, raw = (
+                    "penavico-wuhu",
+                    samples.conveyance_report(
+                        self.rng,
+                        agent_uscc=self.usccs["penavico-wuhu"],
+                        today=self.today,
+                        sick=int(self.rng.random() < 0.2),
+                        dangerous=self.rng.random() < 0.2,
+                    ),
+                )
             else:
                 org = self.rng.choice(["jianghuai-trade", "gangtong-broker"])
                 raw = self._goods(org)
@@ -151,10 +204,19 @@ class _Plan:
             roll = self.rng.random()
             try:
                 if roll < 0.05:
-                    await self._decide(number, "customs", "refuse", "归类与申报不符，不予放行 / Classification does not match the goods.")
+                    await self._decide(
+                        number,
+                        "customs",
+                        "refuse",
+                        "归类与申报不符，不予放行 / Classification does not match the goods.",
+                    )
                 elif roll < 0.08:
                     user = next(u for u in DEMO_USERS if u.org_id == org)
-                    await self.ow.committer.run(WithdrawDeclaration(number, org, f"user:{user.user_id}", "合同取消 / contract cancelled"))
+                    await self.ow.committer.run(
+                        WithdrawDeclaration(
+                            number, org, f"user:{user.user_id}", "合同取消 / contract cancelled"
+                        )
+                    )
                 elif roll < 0.45:
                     await self._conclude_inspections(number)
             except Exception:  # a decision that does not fit the dossier's state is simply skipped
@@ -162,14 +224,28 @@ class _Plan:
 
     async def _decide(self, number: str, agency: str, decision: str, reason: str) -> None:
         officer = next(u for u in DEMO_USERS if u.agency == agency)
-        await self.ow.committer.run(DecideDossier(number, self.ow.agencies.get(agency), decision, reason, f"user:{officer.user_id}"))
+        await self.ow.committer.run(
+            DecideDossier(number, self.ow.agencies.get(agency), decision, reason, f"user:{officer.user_id}")
+        )
 
     async def _conclude_inspections(self, number: str) -> None:
         with self.ow.engines.read.connect() as conn:
-            rows = conn.execute(sa.text("SELECT agency, state, withdrawal FROM dossiers WHERE number = :n"), {"n": number}).all()
+            rows = conn.execute(
+                sa.text("SELECT agency, state, withdrawal FROM dossiers WHERE number = :n"), {"n": number}
+            ).all()
         for agency, state, withdrawal in rows:
             if withdrawal == "pending":
                 officer = next(u for u in DEMO_USERS if u.agency == agency)
-                await self.ow.committer.run(DecideWithdrawal(number, self.ow.agencies.get(agency), True, "同意撤单 / approved", f"user:{officer.user_id}"))
+                await self.ow.committer.run(
+                    DecideWithdrawal(
+                        number,
+                        self.ow.agencies.get(agency),
+                        True,
+                        "同意撤单 / approved",
+                        f"user:{officer.user_id}",
+                    )
+                )
             elif state in ("inspection_ordered", "sampling", "crew_check", "psc_inspection", "treatment"):
-                await self._decide(number, agency, "release", "查验未见异常 / inspection found nothing irregular")
+                await self._decide(
+                    number, agency, "release", "查验未见异常 / inspection found nothing irregular"
+                )

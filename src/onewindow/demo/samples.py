@@ -15,14 +15,38 @@ from typing import Any
 from stdnum import imo, iso6346
 from stdnum.cn import uscc
 
-__all__ = ["Commodity", "COMMODITIES", "container_number", "conveyance_report", "goods_declaration", "imo_number", "uscc_code"]
+__all__ = [
+    "COMMODITIES",
+    "Commodity",
+    "container_number",
+    "conveyance_report",
+    "goods_declaration",
+    "imo_number",
+    "uscc_code",
+]
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 # Anhui administrative divisions: Hefei, Wuhu, Anqing, Ma'anshan, Tongling.
 DIVISIONS = ["340100", "340200", "340800", "340500", "340700"]
 OFFICES = ["3300", "3301", "3302", "3303", "3306", "3311"]
-PORTS_OF_ENTRY = {"3300": "CNHFE", "3301": "CNWHI", "3302": "CNAQG", "3303": "CNMAA", "3306": "CNTOL", "3311": "CNHFE"}
-LOADING_PORTS = {"US": "USLAX", "DE": "DEHAM", "AU": "AUMEL", "BR": "BRSSZ", "JP": "JPYOK", "KR": "KRPUS", "VN": "VNSGN", "CL": "CLSAI"}
+PORTS_OF_ENTRY = {
+    "3300": "CNHFE",
+    "3301": "CNWHI",
+    "3302": "CNAQG",
+    "3303": "CNMAA",
+    "3306": "CNTOL",
+    "3311": "CNHFE",
+}
+LOADING_PORTS = {
+    "US": "USLAX",
+    "DE": "DEHAM",
+    "AU": "AUMEL",
+    "BR": "BRSSZ",
+    "JP": "JPYOK",
+    "KR": "KRPUS",
+    "VN": "VNSGN",
+    "CL": "CLSAI",
+}
 
 
 class Commodity:
@@ -94,16 +118,26 @@ def goods_declaration(
         line_total = (qty * price).quantize(Decimal("0.01"))
         total += line_total
         origin_country = rng.choice(c.origins)
-        lines.append({
-            "line": n, "hs_code": c.hs, "name": c.name, "declared_elements": "品牌:无|型号:通用",
-            "quantity": str(qty), "unit": c.unit, "unit_price": _money(price), "total": _money(line_total),
-            "origin_country": origin_country if kind == "import" else "CN",
-            "destination_country": "CN" if kind == "import" else origin_country,
-        })
+        lines.append(
+            {
+                "line": n,
+                "hs_code": c.hs,
+                "name": c.name,
+                "declared_elements": "品牌:无|型号:通用",
+                "quantity": str(qty),
+                "unit": c.unit,
+                "unit_price": _money(price),
+                "total": _money(line_total),
+                "origin_country": origin_country if kind == "import" else "CN",
+                "destination_country": "CN" if kind == "import" else origin_country,
+            }
+        )
     gross = Decimal(rng.randrange(1_000, 25_000))
-    abroad = lines[-1]["origin_country"] if kind == "import" else lines[-1]["destination_country"]
-    rng_containers = [{"number": container_number(rng), "size_type": "45G1", "seals": [f"SL{rng.randrange(10**7):07d}"]}
-                      for _ in range(rng.randrange(1, 3))]
+    abroad = str(lines[-1]["origin_country"] if kind == "import" else lines[-1]["destination_country"])
+    rng_containers = [
+        {"number": container_number(rng), "size_type": "45G1", "seals": [f"SL{rng.randrange(10**7):07d}"]}
+        for _ in range(rng.randrange(1, 3))
+    ]
     return {
         "kind": kind,
         "declaration_office": office,
@@ -113,8 +147,12 @@ def goods_declaration(
         "consignee": {"name": "安徽江淮进出口有限公司", "uscc": consignee_uscc},
         "declarant": {"name": "芜湖港通报关有限公司", "uscc": declarant_uscc},
         "overseas_party": {"name": "Pacific Trading Co.", "country": abroad},
-        "transport": {"mode": "2", "conveyance_name": "WAN HE 18", "voyage": f"V{rng.randrange(100, 999)}",
-                      "bill_of_lading": f"COSU{rng.randrange(10**9):09d}"},
+        "transport": {
+            "mode": "2",
+            "conveyance_name": "WAN HE 18",
+            "voyage": f"V{rng.randrange(100, 999)}",
+            "bill_of_lading": f"COSU{rng.randrange(10**9):09d}",
+        },
         "country_of_trade": abroad,
         "country_of_dispatch": abroad,
         "port_of_loading": LOADING_PORTS.get(abroad, "SGSIN"),
@@ -134,19 +172,36 @@ def goods_declaration(
 
 
 def conveyance_report(
-    rng: random.Random, *, agent_uscc: str, today: date | None = None, office: str = "3301",
-    sick: int = 0, dangerous: bool = False, documents: list[dict[str, str]] | None = None,
+    rng: random.Random,
+    *,
+    agent_uscc: str,
+    today: date | None = None,
+    office: str = "3301",
+    sick: int = 0,
+    dangerous: bool = False,
+    documents: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     today = today or date.today()
     eta = datetime.combine(today, datetime.min.time()) + timedelta(hours=rng.randrange(6, 72))
-    crew = [{"name": f"Crew {i}", "nationality": rng.choice(["CN", "PH", "MM"]), "travel_document": f"E{rng.randrange(10**7):07d}"}
-            for i in range(rng.randrange(12, 22))]
+    crew = [
+        {
+            "name": f"Crew {i}",
+            "nationality": rng.choice(["CN", "PH", "MM"]),
+            "travel_document": f"E{rng.randrange(10**7):07d}",
+        }
+        for i in range(rng.randrange(12, 22))
+    ]
     return {
         "kind": "vessel_arrival",
         "declaration_office": office,
         "shipping_agent": {"name": "中国外轮代理有限公司芜湖分公司", "uscc": agent_uscc},
-        "vessel": {"name": rng.choice(["YANG MING GLORY", "COSCO ANHUI", "HAI FENG 7"]), "imo": imo_number(rng),
-                   "flag": rng.choice(["PA", "LR", "CN"]), "call_sign": "3FXY7", "gross_tonnage": rng.randrange(3_000, 90_000)},
+        "vessel": {
+            "name": rng.choice(["YANG MING GLORY", "COSCO ANHUI", "HAI FENG 7"]),
+            "imo": imo_number(rng),
+            "flag": rng.choice(["PA", "LR", "CN"]),
+            "call_sign": "3FXY7",
+            "gross_tonnage": rng.randrange(3_000, 90_000),
+        },
         "voyage": f"{rng.randrange(100, 999)}E",
         "port_of_call": PORTS_OF_ENTRY.get(office, "CNWHI"),
         "previous_port": rng.choice(["CNSHA", "KRPUS", "JPYOK"]),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,16 +16,27 @@ from rich.table import Table
 
 from onewindow.settings import Settings
 
-app = typer.Typer(help="OneWindow — 国际贸易单一窗口: declare once, every agency, one release.", no_args_is_help=True)
+app = typer.Typer(
+    help="OneWindow — 国际贸易单一窗口: declare once, every agency, one release.", no_args_is_help=True
+)
 console = Console()
 err = Console(stderr=True)
 
-DataDir = Annotated[Path | None, typer.Option(help="Where the SQLite file and documents live [env ONEWINDOW_DATA_DIR; default ./var]")]
-DbUrl = Annotated[str | None, typer.Option(help="Database URL [env ONEWINDOW_DATABASE_URL; default SQLite in the data dir]")]
-NatsUrl = Annotated[str | None, typer.Option(help="NATS JetStream URL [env ONEWINDOW_NATS_URL; default in-process broker]")]
+DataDir = Annotated[
+    Path | None,
+    typer.Option(help="Where the SQLite file and documents live [env ONEWINDOW_DATA_DIR; default ./var]"),
+]
+DbUrl = Annotated[
+    str | None, typer.Option(help="Database URL [env ONEWINDOW_DATABASE_URL; default SQLite in the data dir]")
+]
+NatsUrl = Annotated[
+    str | None, typer.Option(help="NATS JetStream URL [env ONEWINDOW_NATS_URL; default in-process broker]")
+]
 
 
-def _settings(data_dir: Path | None, database_url: str | None, nats_url: str | None = None, role: str | None = None) -> Settings:
+def _settings(
+    data_dir: Path | None, database_url: str | None, nats_url: str | None = None, role: str | None = None
+) -> Settings:
     return Settings.from_env(data_dir=data_dir, database_url=database_url, nats_url=nats_url, role=role)
 
 
@@ -48,7 +58,8 @@ def migrate(data_dir: DataDir = None, database_url: DbUrl = None) -> None:
 
 @app.command()
 def demo(
-    data_dir: DataDir = None, database_url: DbUrl = None,
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
     declarations: Annotated[int, typer.Option(min=0, max=100_000, help="How many demo declarations")] = 300,
 ) -> None:
     """Load the demo organisations, officers, tokens and declarations (once)."""
@@ -67,7 +78,12 @@ def _load_demo(s: Settings, count: int) -> None:
         try:
             if already_loaded(ow):
                 return None
-            with Progress(TextColumn("demo declarations"), BarColumn(), TextColumn("{task.completed}/{task.total}"), console=console) as bar:
+            with Progress(
+                TextColumn("demo declarations"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                console=console,
+            ) as bar:
                 task = bar.add_task("demo", total=count)
                 return await load_demo(ow, count, progress=lambda n: bar.advance(task, n))
         finally:
@@ -89,14 +105,20 @@ def _print_sign_in(base: str = "http://127.0.0.1:8000") -> None:
     for u in DEMO_USERS:
         table.add_row(u.name, u.role.value + (f" ({u.agency})" if u.agency else ""), u.org_id, u.token)
     console.print(table)
-    console.print(f"API docs: {base}/docs    e.g.  curl -H 'Authorization: Bearer ow_demo_broker' {base}/v1/declarations")
+    example = f"curl -H 'Authorization: Bearer ow_demo_broker' {base}/v1/declarations"
+    console.print(f"API docs: {base}/docs    e.g.  {example}")
 
 
 @app.command()
 def serve(
-    data_dir: DataDir = None, database_url: DbUrl = None, nats_url: NatsUrl = None,
-    host: str = "127.0.0.1", port: int = 8000,
-    role: Annotated[str, typer.Option(help="all (API + worker, embedded) or api (scaled out, with separate workers)")] = "all",
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+    nats_url: NatsUrl = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    role: Annotated[
+        str, typer.Option(help="all (API + worker, embedded) or api (scaled out, with separate workers)")
+    ] = "all",
 ) -> None:
     """Serve the HTTP API."""
     import uvicorn
@@ -104,13 +126,22 @@ def serve(
     from onewindow.entrypoints.http import create_app
 
     s = _settings(data_dir, database_url, nats_url, role)
-    uvicorn.run(create_app(s), host=host, port=port, log_level="warning", loop="uvloop", http="httptools",
-                timeout_graceful_shutdown=5)
+    uvicorn.run(
+        create_app(s),
+        host=host,
+        port=port,
+        log_level="warning",
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=5,
+    )
 
 
 @app.command()
 def run(
-    data_dir: DataDir = None, host: str = "127.0.0.1", port: int = 8000,
+    data_dir: DataDir = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
     declarations: Annotated[int, typer.Option(help="Demo declarations to load on first run")] = 300,
 ) -> None:
     """The embedded default in one step: migrate, load the demo (first time), serve."""
@@ -138,7 +169,8 @@ def worker(data_dir: DataDir = None, database_url: DbUrl = None, nats_url: NatsU
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await ow.start()
-        console.print(f"worker running on {s.database_url.split('@')[-1]} with {'NATS ' + s.nats_url if s.nats_url else 'the in-process broker'}")
+        broker = f"NATS {s.nats_url}" if s.nats_url else "the in-process broker"
+        console.print(f"worker running on {s.database_url.split('@')[-1]} with {broker}")
         await stop.wait()
         await ow.stop()
 
@@ -147,10 +179,13 @@ def worker(data_dir: DataDir = None, database_url: DbUrl = None, nats_url: NatsU
 
 @app.command()
 def submit(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines: one declaration per line")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines: one declaration per line")
+    ],
     org: Annotated[str, typer.Option(help="The declaring organisation's id")],
     user: Annotated[str, typer.Option(help="The declaring user's id")],
-    data_dir: DataDir = None, database_url: DbUrl = None,
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
     batch: Annotated[int, typer.Option(min=1, max=10_000, help="Declarations per transaction")] = 1000,
     check: Annotated[bool, typer.Option("--check", help="Only validate; store nothing")] = False,
     report: Annotated[Path | None, typer.Option(help="Write the rejected lines' errors here as JSON")] = None,
@@ -188,7 +223,8 @@ def status(number: str, data_dir: DataDir = None, database_url: DbUrl = None) ->
         return
     finally:
         engines.dispose()
-    console.print(f"[bold]{view['number']}[/] {view['kind']} office {view['office']}: [bold]{view['status']}[/] (version {view['version']})")
+    head = f"[bold]{view['number']}[/] {view['kind']} office {view['office']}"
+    console.print(f"{head}: [bold]{view['status']}[/] (version {view['version']})")
     table = Table("agency", "state", "category", "reason", "updated")
     for d in view["dossiers"]:
         table.add_row(d["agency"], d["state"], d["category"], d["reason"], d["updated_at"])
@@ -222,4 +258,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -63,8 +63,13 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
     @app.get("/healthz", tags=["operations"], summary="Liveness and readiness")
     def healthz(request: Request) -> dict[str, Any]:
         ow: OneWindow = request.app.state.onewindow
-        return {"status": "ok", "version": __version__, "database": ow.engines.dialect, "role": ow.settings.role,
-                "broker": "nats" if ow.settings.nats_url else "in-process"}
+        return {
+            "status": "ok",
+            "version": __version__,
+            "database": ow.engines.dialect,
+            "role": ow.settings.role,
+            "broker": "nats" if ow.settings.nats_url else "in-process",
+        }
 
     from onewindow.agencies.api import router as agencies
     from onewindow.declarations.api import feed

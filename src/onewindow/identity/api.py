@@ -43,14 +43,23 @@ class TokenIn(BaseModel):
 
 @router.get("/me", summary="Who the token belongs to")
 def me(caller: Caller) -> Response:
-    return json_response({"user_id": caller.user_id, "org_id": caller.org_id, "role": caller.role.value,
-                          "agency": caller.agency, "uscc": caller.uscc})
+    return json_response(
+        {
+            "user_id": caller.user_id,
+            "org_id": caller.org_id,
+            "role": caller.role.value,
+            "agency": caller.agency,
+            "uscc": caller.uscc,
+        }
+    )
 
 
 @router.post("/admin/organisations", status_code=201, summary="Register an organisation")
 async def create_organisation(body: OrganisationIn, caller: Caller, app: App) -> Response:
     caller.require(Role.ADMIN)
-    return json_response(await app.committer.run(CreateOrganisation(body.id, body.name, body.kind, body.uscc)), 201)
+    return json_response(
+        await app.committer.run(CreateOrganisation(body.id, body.name, body.kind, body.uscc)), 201
+    )
 
 
 @router.post("/admin/users", status_code=201, summary="Create a user in an organisation")
@@ -58,7 +67,9 @@ async def create_user(body: UserIn, caller: Caller, app: App) -> Response:
     caller.require(Role.ADMIN)
     if body.agency is not None:
         app.agencies.get(body.agency)
-    return json_response(await app.committer.run(CreateUser(body.id, body.org_id, body.name, body.role, body.agency)), 201)
+    return json_response(
+        await app.committer.run(CreateUser(body.id, body.org_id, body.name, body.role, body.agency)), 201
+    )
 
 
 @router.post("/admin/users/{user_id}/tokens", status_code=201, summary="Issue an API token (shown once)")

@@ -28,11 +28,26 @@ class CreateOrganisation:
 
     def run(self, tx: Transaction) -> dict[str, str | None]:
         if self.kind not in ORG_KINDS:
-            raise InvalidInput([FieldError("kind", "not_allowed", f"kind must be one of {', '.join(ORG_KINDS)}.", f"类型须为 {', '.join(ORG_KINDS)} 之一。")])
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "kind",
+                        "not_allowed",
+                        f"kind must be one of {', '.join(ORG_KINDS)}.",
+                        f"类型须为 {', '.join(ORG_KINDS)} 之一。",
+                    )
+                ]
+            )
         exists = tx.conn.execute(sa.select(organisations.c.id).where(organisations.c.id == self.id)).first()
         if exists:
-            raise Conflict("organisation_exists", f"Organisation '{self.id}' exists.", f"单位“{self.id}”已存在。")
-        tx.conn.execute(organisations.insert().values(id=self.id, name=self.name, kind=self.kind, uscc=self.uscc, created_at=tx.now))
+            raise Conflict(
+                "organisation_exists", f"Organisation '{self.id}' exists.", f"单位“{self.id}”已存在。"
+            )
+        tx.conn.execute(
+            organisations.insert().values(
+                id=self.id, name=self.name, kind=self.kind, uscc=self.uscc, created_at=tx.now
+            )
+        )
         return {"id": self.id, "name": self.name, "kind": self.kind, "uscc": self.uscc}
 
 
@@ -46,14 +61,39 @@ class CreateUser:
 
     def run(self, tx: Transaction) -> dict[str, str | None]:
         if (self.role is Role.OFFICER) != (self.agency is not None):
-            raise InvalidInput([FieldError("agency", "required" if self.role is Role.OFFICER else "not_allowed",
-                                           "An officer belongs to exactly one agency; other roles to none.",
-                                           "工作人员须隶属且仅隶属一个机构；其他角色不隶属机构。")])
-        if tx.conn.execute(sa.select(organisations.c.id).where(organisations.c.id == self.org_id)).first() is None:
-            raise InvalidInput([FieldError("org_id", "not_found", f"No organisation '{self.org_id}'.", f"无单位“{self.org_id}”。")])
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "agency",
+                        "required" if self.role is Role.OFFICER else "not_allowed",
+                        "An officer belongs to exactly one agency; other roles to none.",
+                        "工作人员须隶属且仅隶属一个机构；其他角色不隶属机构。",
+                    )
+                ]
+            )
+        if (
+            tx.conn.execute(sa.select(organisations.c.id).where(organisations.c.id == self.org_id)).first()
+            is None
+        ):
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "org_id", "not_found", f"No organisation '{self.org_id}'.", f"无单位“{self.org_id}”。"
+                    )
+                ]
+            )
         if tx.conn.execute(sa.select(users.c.id).where(users.c.id == self.id)).first():
             raise Conflict("user_exists", f"User '{self.id}' exists.", f"用户“{self.id}”已存在。")
-        tx.conn.execute(users.insert().values(id=self.id, org_id=self.org_id, name=self.name, role=self.role.value, agency=self.agency, created_at=tx.now))
+        tx.conn.execute(
+            users.insert().values(
+                id=self.id,
+                org_id=self.org_id,
+                name=self.name,
+                role=self.role.value,
+                agency=self.agency,
+                created_at=tx.now,
+            )
+        )
         return {"id": self.id, "org_id": self.org_id, "role": self.role.value, "agency": self.agency}
 
 
@@ -65,9 +105,19 @@ class IssueToken:
 
     def run(self, tx: Transaction) -> str:
         if tx.conn.execute(sa.select(users.c.id).where(users.c.id == self.user_id)).first() is None:
-            raise InvalidInput([FieldError("user_id", "not_found", f"No user '{self.user_id}'.", f"无用户“{self.user_id}”。")])
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "user_id", "not_found", f"No user '{self.user_id}'.", f"无用户“{self.user_id}”。"
+                    )
+                ]
+            )
         token = self.token or new_token()
-        tx.conn.execute(api_tokens.insert().values(token_hash=hash_token(token), user_id=self.user_id, label=self.label, created_at=tx.now))
+        tx.conn.execute(
+            api_tokens.insert().values(
+                token_hash=hash_token(token), user_id=self.user_id, label=self.label, created_at=tx.now
+            )
+        )
         return token
 
 
@@ -76,7 +126,9 @@ class RevokeToken:
     token_hash: str
 
     def run(self, tx: Transaction) -> None:
-        tx.conn.execute(api_tokens.update().where(api_tokens.c.token_hash == self.token_hash).values(revoked_at=tx.now))
+        tx.conn.execute(
+            api_tokens.update().where(api_tokens.c.token_hash == self.token_hash).values(revoked_at=tx.now)
+        )
 
 
 class TokenCache:

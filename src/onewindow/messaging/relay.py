@@ -8,6 +8,7 @@ time (a PostgreSQL advisory lock elects it); the others stand by.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +36,15 @@ class MarkPublished:
 
 
 class Relay:
-    def __init__(self, read_engine: sa.Engine, committer: Committer, broker: Broker, *, batch: int = 1000, poll: float = 0.05) -> None:
+    def __init__(
+        self,
+        read_engine: sa.Engine,
+        committer: Committer,
+        broker: Broker,
+        *,
+        batch: int = 1000,
+        poll: float = 0.05,
+    ) -> None:
         self._engine = read_engine
         self._committer = committer
         self._broker = broker
@@ -69,10 +78,8 @@ class Relay:
                     continue
                 if sent < self._batch:
                     self._wake.clear()
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._poll)
-                    except TimeoutError:
-                        pass
         finally:
             if lock is not None:
                 await asyncio.to_thread(lock.close)

@@ -101,7 +101,6 @@ class Committer:
         # kept across this writer's transactions so that operations need not read them again.
         self.memo: dict[str, Any] = {}
 
-
     def add_listener(self, fn: Callable[[], None]) -> None:
         self._listeners.append(fn)
 
@@ -115,7 +114,6 @@ class Committer:
             self._queue.put(_STOP)
             self._thread.join()
             self._thread = None
-
 
     def submit(self, op: Operation) -> Future[Any]:
         fut: Future[Any] = Future()
@@ -189,7 +187,9 @@ class Committer:
             listener()
         return conn
 
-    def _run_all(self, tx: Transaction, batch: list[tuple[Operation, Future[Any]]], results: list[Any]) -> None:
+    def _run_all(
+        self, tx: Transaction, batch: list[tuple[Operation, Future[Any]]], results: list[Any]
+    ) -> None:
         groups: dict[type[Batchable], list[int]] = {}
         for i, (op, _) in enumerate(batch):
             if isinstance(op, Batchable):
@@ -202,7 +202,9 @@ class Committer:
                 with tx.conn.begin_nested():
                     out = cls.run_batch(tx, ops)
             except Exception:
-                log.warning("batch of %d %s failed; retrying one by one", len(ops), cls.__name__, exc_info=True)
+                log.warning(
+                    "batch of %d %s failed; retrying one by one", len(ops), cls.__name__, exc_info=True
+                )
                 out = [self._one(tx, op) for op in ops]
             for i, r in zip(idx, out, strict=True):
                 results[i] = r

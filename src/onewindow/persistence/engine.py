@@ -120,7 +120,11 @@ def create_engines(url: str, *, synchronous: str = "FULL") -> Engines:
         read = _sqlite(url, writer=False, synchronous=synchronous)
         return Engines(_sqlite(url, writer=True, synchronous=synchronous), read, url, WalCheckpointer(read))
     engine = sa.create_engine(
-        url, json_serializer=_json, json_deserializer=orjson.loads, pool_size=10, max_overflow=20,
+        url,
+        json_serializer=_json,
+        json_deserializer=orjson.loads,
+        pool_size=10,
+        max_overflow=20,
         pool_pre_ping=True,
     )
     return Engines(engine, engine, url)

@@ -18,12 +18,23 @@ from onewindow.kernel.messages import Envelope, Event, event_type
 
 from .metadata import JSONDoc, Timestamp, insert_ignore, metadata
 
-__all__ = ["claim_processed", "unclaimed", "envelopes", "events", "mark_published", "processed_events", "unpublished", "write_events"]
+__all__ = [
+    "claim_processed",
+    "envelopes",
+    "events",
+    "mark_published",
+    "processed_events",
+    "unclaimed",
+    "unpublished",
+    "write_events",
+]
 
 events = sa.Table(
     "events",
     metadata,
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column(
+        "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
     sa.Column("event_id", sa.String(32), nullable=False, unique=True),
     sa.Column("type", sa.String(64), nullable=False),
     sa.Column("number", sa.String(32), nullable=True, index=True),
@@ -74,8 +85,13 @@ def envelopes(rows: Iterable[sa.Row[tuple[object, ...]]]) -> list[Envelope]:
         at = r.occurred_at
         out.append(
             Envelope(
-                seq=r.seq, event_id=r.event_id, type=r.type, number=r.number, org_id=r.org_id,
-                agency=r.agency, occurred_at=at.isoformat() if isinstance(at, datetime) else str(at),
+                seq=r.seq,
+                event_id=r.event_id,
+                type=r.type,
+                number=r.number,
+                org_id=r.org_id,
+                agency=r.agency,
+                occurred_at=at.isoformat() if isinstance(at, datetime) else str(at),
                 body=r.body,
             )
         )

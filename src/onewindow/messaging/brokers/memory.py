@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 
 
 class InMemoryBroker:
-    def __init__(self, retry_delay: float = 0.2, dedup_window: int = 100_000, max_in_flight: int = 256) -> None:
+    def __init__(
+        self, retry_delay: float = 0.2, dedup_window: int = 100_000, max_in_flight: int = 256
+    ) -> None:
         self._queues: dict[str, asyncio.Queue[Envelope]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._seen: OrderedDict[str, None] = OrderedDict()
@@ -42,7 +44,9 @@ class InMemoryBroker:
         q: asyncio.Queue[Envelope] = asyncio.Queue()
         self._queues[consumer] = q
         for i in range(self._max_in_flight):
-            self._tasks.append(asyncio.create_task(self._consume(consumer, q, handler), name=f"consumer:{consumer}:{i}"))
+            self._tasks.append(
+                asyncio.create_task(self._consume(consumer, q, handler), name=f"consumer:{consumer}:{i}")
+            )
 
     async def _consume(self, consumer: str, q: asyncio.Queue[Envelope], handler: Handler) -> None:
         while True:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from onewindow.persistence.engine import create_engines
 from onewindow.persistence.schema import metadata
@@ -25,7 +26,7 @@ def run() -> None:
         engines.dispose()
 
 
-def _migrate(conn: object) -> None:
+def _migrate(conn: Connection) -> None:
     context.configure(connection=conn, target_metadata=metadata, render_as_batch=True, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
