@@ -65,6 +65,8 @@ class BulkImporter:
     batch: int = 1000
     check_only: bool = False
     progress: Callable[[int], None] | None = None
+    shard: int = 0  # this importer takes the file's batches shard, shard + shards, …
+    shards: int = 1
     report: ImportReport = field(default_factory=ImportReport)
 
     def run(self, stream: BinaryIO) -> ImportReport:
@@ -84,6 +86,8 @@ class BulkImporter:
         ops: list[SubmitDeclaration] = []
         read = 0
         for line_no, raw in enumerate(stream, 1):
+            if ((line_no - 1) // self.batch) % self.shards != self.shard:
+                continue
             read += len(raw)
             if self.progress and line_no % 256 == 0:
                 self.progress(read)

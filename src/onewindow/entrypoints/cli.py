@@ -189,12 +189,21 @@ def submit(
     batch: Annotated[int, typer.Option(min=1, max=10_000, help="Declarations per transaction")] = 1000,
     check: Annotated[bool, typer.Option("--check", help="Only validate; store nothing")] = False,
     report: Annotated[Path | None, typer.Option(help="Write the rejected lines' errors here as JSON")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=32, help="Processes validating and storing in parallel")
+    ] = 2,
 ) -> None:
     """Submit a file of declarations in bulk (bad lines are reported and change nothing)."""
     from onewindow.bulk_cli import run_import
 
     s = _settings(data_dir, database_url, role="api")
-    result = run_import(s, file, org, user, batch, check, console)
+    from onewindow.kernel.errors import OneWindowError
+
+    try:
+        result = run_import(s, file, org, user, batch, check, console, workers)
+    except (OneWindowError, RuntimeError) as exc:
+        _fail(str(exc))
+        return
     summary = {k: v for k, v in result.items() if k != "problems"}
     console.print_json(json.dumps(summary))
     if result["problems"]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
 import secrets
 from datetime import datetime
 from typing import Any, ClassVar
@@ -21,8 +22,17 @@ _PREFIX = secrets.token_hex(8)
 _COUNTER = itertools.count()
 
 
+def _new_process() -> None:
+    """A forked child must not continue its parent's sequence of ids."""
+    global _PREFIX, _COUNTER
+    _PREFIX, _COUNTER = secrets.token_hex(8), itertools.count()
+
+
+os.register_at_fork(after_in_child=_new_process)
+
+
 def new_event_id() -> str:
-    """32 hex characters: 64 random bits fixed per process, then a 64-bit counter. Unique without
+    """32 hex characters: 64 random bits drawn per process, then a 64-bit counter. Unique without
     a system call per event (uuid4 reads the OS's random source every time)."""
     return f"{_PREFIX}{next(_COUNTER):016x}"
 

@@ -127,16 +127,20 @@ class NatsBroker:
             return []
 
     async def _handle_batch(self, consumer: str, msgs: list[Msg], handler: Handler) -> None:
-        """Handle in order; on close, hand the rest back at once rather than after ``ack_wait``."""
-        for i, msg in enumerate(msgs):
-            if self._stopping:
-                await _release(msgs[i:])
-                return
-            try:
-                await self._handle(consumer, msg, handler)
-            except asyncio.CancelledError:
-                await _release(msgs[i:])
-                raise
+        """Handle a batch concurrently: each handler waits for a durable commit, and the committer
+        makes one commit of all that wait, so a batch costs about one commit. Consumers are
+        idempotent and do not depend on order. On close the batch is handed back at once."""
+        if self._stopping:
+            await _release(msgs)
+            return
+        pending = {asyncio.ensure_future(self._handle(consumer, msg, handler)): msg for msg in msgs}
+        try:
+            await asyncio.gather(*pending)
+        except asyncio.CancelledError:
+            for task in pending:
+                task.cancel()
+            await _release([msg for task, msg in pending.items() if not task.done() or task.cancelled()])
+            raise
 
     async def _handle(self, consumer: str, msg: Msg, handler: Handler) -> None:
         try:
