@@ -29,6 +29,7 @@ from rich.progress import (
 )
 
 from onewindow.agencies.registry import discover
+from onewindow.bootstrap import quiet_garbage_collector
 from onewindow.declarations.bulk import MAX_REPORTED, BulkImporter, import_lines
 from onewindow.declarations.handlers import CHINA
 from onewindow.identity.tables import organisations, users
@@ -110,6 +111,7 @@ def _shard(job: ImportJob, k: int, n: int, done: Synchronized[int], results: Any
 
 def _import_shard(job: ImportJob, k: int, n: int, done: Synchronized[int]) -> dict[str, Any]:
     s = job.settings
+    quiet_garbage_collector()
     engines = create_engines(s.database_url, synchronous=s.sqlite_synchronous)
     clock = SystemClock()
     committer = Committer(engines.write, clock, max_batch=max(job.batch, 512))
