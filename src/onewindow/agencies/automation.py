@@ -1,7 +1,9 @@
 """Automatic decisions: each agency's configured rules run on every dossier opened or resubmitted.
 
-The consumer records each event it handled in the same transaction as the decision, so a
-redelivered event never decides twice.
+By default they run on receipt, in the transaction that opens the dossier (``decide_on_receipt``),
+so an automatic release is committed with the submission itself. An agency configured with
+``on_receipt: false`` decides from the event stream instead: the consumer records each event it
+handled in the same transaction as the decision, so a redelivered event never decides twice.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .base import Agency
 from .registry import AgencyRegistry
 from .states import Category
 
-__all__ = ["CONSUMER", "AutoDecide", "automation_handler"]
+__all__ = ["CONSUMER", "AutoDecide", "apply_rules", "automation_handler", "decide_on_receipt"]
 
 CONSUMER = "agency-rules"
 TRIGGERS = frozenset({"DossierOpened", "DossierResubmitted"})
@@ -56,30 +58,36 @@ class AutoDecide(Batchable):
         return [None] * len(ops)
 
     def apply(self, decl: Declaration, now: datetime) -> bool:
-        """Decide if the dossier is still open and a rule (or the default) says what to do."""
-        dossier = decl.dossiers.get(self.agency.code)
-        if dossier is None or dossier.category is not Category.OPEN:
-            return False
-        auto = self.agency.auto_decide(decl.data)
-        if auto is None:
-            return False  # left to an officer
-        try:
-            decl.decide(
-                self.agency,
-                auto.decision,
-                auto.reason,
-                f"rule:{self.agency.code}/{auto.rule}",
-                now,
-                auto.rule,
-            )
-        except Conflict:
-            return False  # closed meanwhile (another agency refused, or it was withdrawn)
-        return True
+        return apply_rules(decl, self.agency, now)
+
+
+def apply_rules(decl: Declaration, agency: Agency, now: datetime) -> bool:
+    """Decide if the agency's dossier is open and a rule (or the default) says what to do."""
+    dossier = decl.dossiers.get(agency.code)
+    if dossier is None or dossier.category is not Category.OPEN:
+        return False
+    auto = agency.auto_decide(decl.data)
+    if auto is None:
+        return False  # left to an officer
+    try:
+        decl.decide(agency, auto.decision, auto.reason, f"rule:{agency.code}/{auto.rule}", now, auto.rule)
+    except Conflict:
+        return False  # closed meanwhile (another agency refused, or it was withdrawn)
+    return True
+
+
+def decide_on_receipt(decl: Declaration, agencies: Sequence[Agency], now: datetime) -> None:
+    """Run the rules of every agency that decides on receipt, in the current transaction."""
+    for agency in agencies:
+        if agency.config.on_receipt:
+            apply_rules(decl, agency, now)
 
 
 def automation_handler(registry: AgencyRegistry, committer: Committer) -> Handler:
     async def handle(env: Envelope) -> None:
         if env.type in TRIGGERS and env.agency is not None and env.agency in registry and env.number:
-            await committer.run(AutoDecide(env.event_id, env.number, registry.get(env.agency)))
+            agency = registry.get(env.agency)
+            if not agency.config.on_receipt:
+                await committer.run(AutoDecide(env.event_id, env.number, agency))
 
     return handle

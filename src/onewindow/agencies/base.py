@@ -41,12 +41,16 @@ class AgencyConfig:
     """An agency's configurable rules; loaded from the deployment's configuration file.
 
     ``default_decision`` is taken when no rule hits (``None`` leaves the dossier to an officer).
+    ``on_receipt``: the rules run in the transaction that opens (or reopens) the dossier, so an
+    automatic release is part of the submission; ``False`` runs them asynchronously, from the
+    event stream (an agency whose rules run in its own system, fed by the broker).
     ``options`` holds agency-specific settings, e.g. quarantine's legal-inspection catalogue.
     """
 
     rules: Sequence[AutoRule] = ()
     default_decision: str | None = "release"
     default_reason: str = "No rule selected this declaration; released automatically."
+    on_receipt: bool = True
     options: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -56,6 +60,7 @@ class AgencyConfig:
             rules=rules,
             default_decision=raw.get("default_decision", defaults.default_decision),
             default_reason=raw.get("default_reason", defaults.default_reason),
+            on_receipt=raw.get("on_receipt", defaults.on_receipt),
             options={**defaults.options, **raw.get("options", {})},
         )
 

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
+from onewindow.agencies.automation import decide_on_receipt
 from onewindow.agencies.base import Agency
 from onewindow.kernel.errors import IdempotencyKeyReused, NotFound
 from onewindow.persistence.committer import Batchable, Transaction
@@ -104,6 +105,7 @@ class SubmitDeclaration(Batchable):
                     s.actor,
                     tx.now,
                 )
+                decide_on_receipt(decl, s.agencies, tx.now)
                 decl.source_json = s.source_json
                 created.append(decl)
                 fresh_order.append(i)
@@ -182,6 +184,7 @@ class AmendDeclaration:
     def run(self, tx: Transaction) -> Receipt:
         decl = _load_own(tx, self.number, self.org_id)
         decl.amend(self.data, self.concerned, self.reason, self.actor, tx.now)
+        decide_on_receipt(decl, self.concerned, tx.now)
         return _finish(tx, decl)
 
 
