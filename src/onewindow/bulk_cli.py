@@ -57,6 +57,8 @@ def run_import(
     s: Settings, file: Path, org: str, user: str, batch: int, check_only: bool, console: Console, workers: int
 ) -> dict[str, Any]:
     job = ImportJob(s, file, org, user, _declaring_uscc(s, org, user), batch, check_only)
+    discover(s.agency_config)  # load the plug-ins and code tables once, before forking
+    quiet_garbage_collector()  # and freeze them, so the children's collectors never touch (copy) them
     ctx = multiprocessing.get_context("fork")  # the children share the parent's loaded code tables
     done: Synchronized[int] = ctx.Value("q", 0)
     results: multiprocessing.SimpleQueue[dict[str, Any]] = ctx.SimpleQueue()
@@ -111,7 +113,6 @@ def _shard(job: ImportJob, k: int, n: int, done: Synchronized[int], results: Any
 
 def _import_shard(job: ImportJob, k: int, n: int, done: Synchronized[int]) -> dict[str, Any]:
     s = job.settings
-    quiet_garbage_collector()
     engines = create_engines(s.database_url, synchronous=s.sqlite_synchronous)
     clock = SystemClock()
     committer = Committer(engines.write, clock, max_batch=max(job.batch, 512))

@@ -200,7 +200,10 @@ def submit(
     from onewindow.kernel.errors import OneWindowError
 
     try:
-        result = run_import(s, file, org, user, batch, check, console, workers)
+        # SQLite lets one process write at a time, and its lock is not fair between processes:
+        # a second worker gains little there and costs another interpreter's memory.
+        n = workers or (1 if s.database_url.startswith("sqlite") else 2)
+        result = run_import(s, file, org, user, batch, check, console, n)
     except (OneWindowError, RuntimeError) as exc:
         _fail(str(exc))
         return

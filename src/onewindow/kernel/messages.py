@@ -7,6 +7,7 @@ Events are frozen dataclasses with a unique ``event_id``; they travel as JSON en
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import os
 import secrets
@@ -59,8 +60,15 @@ class Event:
 
     def body(self) -> dict[str, Any]:
         """The event's own fields, beyond the common envelope."""
-        common = {"number", "org_id", "occurred_at", "agency", "event_id"}
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in common}
+        return {name: getattr(self, name) for name in _own_fields(type(self))}
+
+
+_COMMON = frozenset({"number", "org_id", "occurred_at", "agency", "event_id"})
+
+
+@functools.cache
+def _own_fields(cls: type[Event]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in _COMMON)
 
 
 def event_type(event: Event) -> str:

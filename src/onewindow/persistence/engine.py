@@ -99,7 +99,7 @@ def _sqlite(url: str, *, writer: bool, synchronous: str) -> sa.Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA cache_size=-65536")
+        cur.execute("PRAGMA cache_size=-16384")  # 16 MiB a connection: bounded memory
         cur.execute("PRAGMA temp_store=MEMORY")
         if writer:
             # The writer never checkpoints on commit (that would stall an acknowledgement behind
