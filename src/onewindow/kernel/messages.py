@@ -7,7 +7,6 @@ Events are frozen dataclasses with a unique ``event_id``; they travel as JSON en
 from __future__ import annotations
 
 import dataclasses
-import functools
 import itertools
 import os
 import secrets
@@ -64,11 +63,14 @@ class Event:
 
 
 _COMMON = frozenset({"number", "org_id", "occurred_at", "agency", "event_id"})
+_OWN_FIELDS: dict[type[Event], tuple[str, ...]] = {}
 
 
-@functools.cache
 def _own_fields(cls: type[Event]) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in _COMMON)
+    names = _OWN_FIELDS.get(cls)
+    if names is None:
+        names = _OWN_FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.name not in _COMMON)
+    return names
 
 
 def event_type(event: Event) -> str:
