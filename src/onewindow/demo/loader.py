@@ -4,6 +4,7 @@ every state, made by the real code paths (submission, automatic rules, officers'
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from onewindow.agencies.registry import discover
 from onewindow.bootstrap import OneWindow
 from onewindow.declarations.handlers import (
     CHINA,
@@ -21,12 +23,13 @@ from onewindow.declarations.handlers import (
     SubmitDeclaration,
     WithdrawDeclaration,
 )
-from onewindow.declarations.tables import declarations
+from onewindow.declarations.tables import declarations, dossiers
 from onewindow.declarations.validation import parse_and_check
 from onewindow.documents.store import RegisterDocument
 from onewindow.identity.model import Role
 from onewindow.identity.service import CreateOrganisation, CreateUser, IssueToken
 from onewindow.identity.tables import organisations
+from onewindow.kernel.errors import OneWindowError
 
 from . import samples
 
@@ -173,79 +176,93 @@ class _Plan:
         )
 
     async def submit_all(self, n: int, progress: Callable[[int], None] | None) -> list[tuple[str, str]]:
+        """Goods and vessel reports; the demo is a snapshot of a working day, so some dossiers
+        are still waiting for an officer (border checks some crews by hand; a few declarations
+        arrived just now and nobody has looked at them yet)."""
+        waiting = discover({code: {"rules": [], "default_decision": None} for code in self.codes})
+        border_by_hand = discover({"border": {"default_decision": None}})
         out = []
         for i in range(n):
+            agencies = self.ow.agencies
             if i % 10 == 9:
-                org, raw = (
-                    "penavico-wuhu",
-                    samples.conveyance_report(
-                        self.rng,
-                        agent_uscc=self.usccs["penavico-wuhu"],
-                        today=self.today,
-                        sick=int(self.rng.random() < 0.2),
-                        dangerous=self.rng.random() < 0.2,
-                    ),
-                )
+                org, raw = "penavico-wuhu", self._vessel()
+                agencies = border_by_hand if i % 20 == 19 else agencies
             else:
                 org = self.rng.choice(["jianghuai-trade", "gangtong-broker"])
                 raw = self._goods(org)
+                agencies = waiting if i % 25 == 0 else agencies
             data = parse_and_check(orjson.dumps(raw), self.today)
             user = next(u for u in DEMO_USERS if u.org_id == org)
-            op = SubmitDeclaration(org, f"user:{user.user_id}", data, self.ow.agencies.route(data))
+            op = SubmitDeclaration(org, f"user:{user.user_id}", data, agencies.route(data))
             receipt: Receipt = await self.ow.committer.run(op)
             out.append((receipt.number, org))
             if progress:
                 progress(1)
         return out
 
-    async def officers_act(self, numbers: list[tuple[str, str]]) -> None:
-        """Officers work part of their queues: inspections concluded, a few refusals, withdrawals."""
-        for number, org in numbers:
-            roll = self.rng.random()
-            try:
-                if roll < 0.05:
-                    await self._decide(
-                        number,
-                        "customs",
-                        "refuse",
-                        "归类与申报不符，不予放行 / Classification does not match the goods.",
-                    )
-                elif roll < 0.08:
-                    user = next(u for u in DEMO_USERS if u.org_id == org)
-                    await self.ow.committer.run(
-                        WithdrawDeclaration(
-                            number, org, f"user:{user.user_id}", "合同取消 / contract cancelled"
-                        )
-                    )
-                elif roll < 0.45:
-                    await self._conclude_inspections(number)
-            except Exception:  # a decision that does not fit the dossier's state is simply skipped
-                continue
+    @property
+    def codes(self) -> list[str]:
+        return [a.code for a in self.ow.agencies]
 
-    async def _decide(self, number: str, agency: str, decision: str, reason: str) -> None:
-        officer = next(u for u in DEMO_USERS if u.agency == agency)
-        await self.ow.committer.run(
-            DecideDossier(number, self.ow.agencies.get(agency), decision, reason, f"user:{officer.user_id}")
+    def _vessel(self) -> dict[str, Any]:
+        return samples.conveyance_report(
+            self.rng,
+            agent_uscc=self.usccs["penavico-wuhu"],
+            today=self.today,
+            sick=int(self.rng.random() < 0.2),
+            dangerous=self.rng.random() < 0.2,
         )
 
-    async def _conclude_inspections(self, number: str) -> None:
-        with self.ow.engines.read.connect() as conn:
-            rows = conn.execute(
-                sa.text("SELECT agency, state, withdrawal FROM dossiers WHERE number = :n"), {"n": number}
-            ).all()
-        for agency, state, withdrawal in rows:
-            if withdrawal == "pending":
-                officer = next(u for u in DEMO_USERS if u.agency == agency)
-                await self.ow.committer.run(
-                    DecideWithdrawal(
+    async def officers_act(self, numbers: list[tuple[str, str]]) -> None:
+        """Officers work part of their queues: most inspections concluded (a few refused), some
+        declarants withdraw what waits for their documents, and the agencies approve most."""
+        for number, org in numbers:
+            with self.ow.engines.read.connect() as conn:
+                rows = conn.execute(
+                    sa.select(dossiers.c.agency, dossiers.c.category).where(dossiers.c.number == number)
+                ).all()
+            roll = self.rng.random()
+            for agency, category in rows:
+                if category == "inspection" and roll < 0.6:
+                    refuse = roll < 0.08
+                    await self._try(
                         number,
-                        self.ow.agencies.get(agency),
-                        True,
-                        "同意撤单 / approved",
-                        f"user:{officer.user_id}",
+                        agency,
+                        "refuse" if refuse else "release",
+                        "检出不合格，不予放行 / failed the laboratory test"
+                        if refuse
+                        else "查验未见异常 / inspection found nothing irregular",
+                    )
+            if any(c == "action_required" for _, c in rows) and roll < 0.3:
+                user = next(u for u in DEMO_USERS if u.org_id == org)
+                await self._withdraw(number, org, user.user_id, approve=roll < 0.22)
+
+    async def _try(self, number: str, agency: str, decision: str, reason: str) -> None:
+        officer = next(u for u in DEMO_USERS if u.agency == agency)
+        op = DecideDossier(number, self.ow.agencies.get(agency), decision, reason, f"user:{officer.user_id}")
+        with contextlib.suppress(OneWindowError):
+            await self.ow.committer.run(op)
+
+    async def _withdraw(self, number: str, org: str, user_id: str, approve: bool) -> None:
+        reason = "合同取消 / contract cancelled"
+        with contextlib.suppress(OneWindowError):
+            await self.ow.committer.run(WithdrawDeclaration(number, org, f"user:{user_id}", reason))
+        if not approve:
+            return
+        with self.ow.engines.read.connect() as conn:
+            pending = (
+                conn.execute(
+                    sa.select(dossiers.c.agency).where(
+                        dossiers.c.number == number, dossiers.c.withdrawal == "pending"
                     )
                 )
-            elif state in ("inspection_ordered", "sampling", "crew_check", "psc_inspection", "treatment"):
-                await self._decide(
-                    number, agency, "release", "查验未见异常 / inspection found nothing irregular"
-                )
+                .scalars()
+                .all()
+            )
+        for agency in pending:
+            officer = next(u for u in DEMO_USERS if u.agency == agency)
+            op = DecideWithdrawal(
+                number, self.ow.agencies.get(agency), True, "同意撤单 / approved", f"user:{officer.user_id}"
+            )
+            with contextlib.suppress(OneWindowError):
+                await self.ow.committer.run(op)
