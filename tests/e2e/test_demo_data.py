@@ -20,7 +20,9 @@ async def test_the_demo_has_declarations_in_every_state_and_valid_credit_codes(t
     try:
         result = await load_demo(ow, declarations_count=300)
         with ow.engines.read.connect() as conn:
-            codes = conn.exec_driver_sql("SELECT uscc FROM organisations WHERE uscc IS NOT NULL").scalars().all()
+            codes = (
+                conn.exec_driver_sql("SELECT uscc FROM organisations WHERE uscc IS NOT NULL").scalars().all()
+            )
     finally:
         await ow.stop()
     assert result["declarations"] == 300
