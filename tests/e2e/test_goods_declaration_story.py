@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from onewindow.demo.samples import COMMODITIES
@@ -54,19 +53,6 @@ async def declaration(world: World, number: str, token: str = BROKER) -> dict[st
     assert r.status_code == 200, r.text
     view: dict[str, Any] = r.json()
     return view
-
-
-async def event_types(world: World, number: str, token: str = BROKER) -> list[str]:
-    r = await world.call("GET", f"/v1/declarations/{number}/timeline", token)
-    assert r.status_code == 200, r.text
-    return [e["type"] for e in r.json()["events"]]
-
-
-async def decide(
-    world: World, token: str, agency: str, number: str, decision: str, reason: str
-) -> httpx.Response:
-    body = {"decision": decision, "reason": reason}
-    return await world.call("POST", f"/v1/agencies/{agency}/dossiers/{number}/decisions", token, json=body)
 
 
 def dossier(view: dict[str, Any], agency: str) -> dict[str, Any]:
@@ -123,7 +109,7 @@ async def test_electronics_with_an_invoice_are_released_by_customs_alone(world: 
 async def test_the_timeline_announces_the_release_exactly_once(world: World) -> None:
     number = await released_electronics(world)
 
-    types = await event_types(world, number)
+    types = await world.event_types(number, BROKER)
 
     assert types[0] == "DeclarationSubmitted"
     assert types.count("DeclarationReleased") == 1
@@ -140,7 +126,7 @@ async def test_chilled_beef_is_released_by_customs_and_sampled_by_quarantine(wor
     assert dossier(view, "customs")["state"] == "released"
     assert dossier(view, "quarantine")["state"] == "sampling"
     assert dossier(view, "quarantine")["category"] == "inspection"
-    assert "DeclarationReleased" not in await event_types(world, receipt["number"])
+    assert "DeclarationReleased" not in await world.event_types(receipt["number"], BROKER)
 
 
 async def test_one_release_when_customs_and_quarantine_have_both_released(world: World) -> None:
@@ -151,7 +137,7 @@ async def test_one_release_when_customs_and_quarantine_have_both_released(world:
     assert r.status_code == 200, r.text
     assert "release" in r.json()["allowed_decisions"]
 
-    r = await decide(world, QUARANTINE, "quarantine", number, "release", "Laboratory results within limits.")
+    r = await world.decide(QUARANTINE, "quarantine", number, "release", "Laboratory results within limits.")
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "released"
     await world.settle()
@@ -160,7 +146,7 @@ async def test_one_release_when_customs_and_quarantine_have_both_released(world:
     assert view["status"] == "released"
     assert dossier(view, "quarantine")["reason"] == "Laboratory results within limits."
     assert dossier(view, "quarantine")["decided_by"] == "user:ciq-officer"
-    assert (await event_types(world, number)).count("DeclarationReleased") == 1
+    assert (await world.event_types(number, BROKER)).count("DeclarationReleased") == 1
 
 
 # -- documents requested, amendment ----------------------------------------------------------------
@@ -191,7 +177,7 @@ async def test_an_amendment_with_the_invoice_goes_back_to_review_and_is_released
     assert view["status"] == "released"
     assert view["version"] == 2
     assert view["data"]["documents"] == data["documents"]
-    types = await event_types(world, number)
+    types = await world.event_types(number, BROKER)
     assert (
         types.index("DeclarationAmended")
         < types.index("DossierResubmitted")
@@ -222,16 +208,16 @@ async def test_a_released_declaration_cannot_be_amended(world: World) -> None:
 async def test_a_refusal_by_customs_refuses_the_declaration_once(world: World) -> None:
     number = await electronics_awaiting_the_invoice(world)
 
-    r = await decide(world, CUSTOMS, "customs", number, "refuse", "Classification does not match the goods.")
+    r = await world.decide(CUSTOMS, "customs", number, "refuse", "Classification does not match the goods.")
 
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "refused"
     await world.settle()
     assert (await declaration(world, number))["status"] == "refused"
-    types = await event_types(world, number)
+    types = await world.event_types(number, BROKER)
     assert types.count("DeclarationRefused") == 1
     assert "DeclarationReleased" not in types
-    again = await decide(world, CUSTOMS, "customs", number, "release", "Second thoughts.")
+    again = await world.decide(CUSTOMS, "customs", number, "release", "Second thoughts.")
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "declaration_closed"
 
@@ -257,7 +243,7 @@ async def test_a_withdrawal_before_any_agency_acted_is_immediate(manual_world: W
     view = await declaration(world, receipt["number"])
     assert view["status"] == "withdrawn"
     assert {d["state"] for d in view["dossiers"]} == {"withdrawn"}
-    assert (await event_types(world, receipt["number"])).count("DeclarationWithdrawn") == 1
+    assert (await world.event_types(receipt["number"], BROKER)).count("DeclarationWithdrawn") == 1
 
 
 async def test_a_withdrawal_after_customs_acted_is_a_request_customs_approves(world: World) -> None:
@@ -279,7 +265,7 @@ async def test_a_withdrawal_after_customs_acted_is_a_request_customs_approves(wo
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "withdrawn"
     assert (await declaration(world, number))["status"] == "withdrawn"
-    types = await event_types(world, number)
+    types = await world.event_types(number, BROKER)
     assert (
         types.index("WithdrawalRequested")
         < types.index("WithdrawalDecided")
@@ -306,7 +292,7 @@ async def test_a_rejected_withdrawal_returns_the_declaration_to_its_status(world
     assert view["status"] == "action_required"
     assert view["withdrawal"] == "none"
     assert dossier(view, "customs")["withdrawal"] == "none"
-    assert "WithdrawalRejected" in await event_types(world, number)
+    assert "WithdrawalRejected" in await world.event_types(number, BROKER)
 
 
 async def test_a_withdrawal_of_beef_needs_every_agency_that_acted(world: World) -> None:
@@ -330,7 +316,7 @@ async def test_a_withdrawal_of_beef_needs_every_agency_that_acted(world: World) 
     )
 
     assert r.json()["status"] == "withdrawn"
-    assert (await event_types(world, number)).count("DeclarationWithdrawn") == 1
+    assert (await world.event_types(number, BROKER)).count("DeclarationWithdrawn") == 1
 
 
 # -- lists and the event feed ----------------------------------------------------------------------
@@ -413,7 +399,7 @@ async def test_a_declaration_released_while_its_withdrawal_was_pending_stays_rel
     await world.call(
         "POST", f"/v1/declarations/{number}/withdrawal", BROKER, json={"reason": "Buyer insolvent."}
     )
-    r = await decide(world, QUARANTINE, "quarantine", number, "release", "Laboratory results within limits.")
+    r = await world.decide(QUARANTINE, "quarantine", number, "release", "Laboratory results within limits.")
     assert r.json()["status"] == "released"
 
     path = f"/v1/agencies/{{}}/dossiers/{number}/withdrawal-decision"
@@ -427,7 +413,7 @@ async def test_a_declaration_released_while_its_withdrawal_was_pending_stays_rel
     assert r.status_code == 409, r.text
     assert r.json()["error"]["code"] == "declaration_closed"
     assert (await declaration(world, number))["status"] == "released"
-    types = await event_types(world, number)
+    types = await world.event_types(number, BROKER)
     assert types.count("DeclarationReleased") == 1
     assert "DeclarationWithdrawn" not in types
 

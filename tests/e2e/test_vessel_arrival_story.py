@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from onewindow.settings import Settings
@@ -53,19 +52,6 @@ def states(v: dict[str, Any]) -> dict[str, str]:
     return {d["agency"]: d["state"] for d in v["dossiers"]}
 
 
-async def event_types(world: World, number: str) -> list[str]:
-    r = await world.call("GET", f"/v1/declarations/{number}/timeline", AGENT)
-    assert r.status_code == 200, r.text
-    return [e["type"] for e in r.json()["events"]]
-
-
-async def decide(
-    world: World, token: str, agency: str, number: str, decision: str, reason: str
-) -> httpx.Response:
-    body = {"decision": decision, "reason": reason}
-    return await world.call("POST", f"/v1/agencies/{agency}/dossiers/{number}/decisions", token, json=body)
-
-
 async def test_a_vessel_arrival_goes_to_customs_quarantine_border_and_maritime(world: World) -> None:
     r = await world.call("POST", "/v1/declarations", AGENT, json=world.vessel())
 
@@ -86,7 +72,7 @@ async def test_a_healthy_vessel_without_dangerous_goods_is_released_once_all_fou
     v = await view(world, number)
     assert v["status"] == "released"
     assert states(v) == dict.fromkeys(FOUR_AGENCIES, "released")
-    types = await event_types(world, number)
+    types = await world.event_types(number, AGENT)
     assert types.count("DossierDecided") == 4
     assert types.count("DeclarationReleased") == 1
     last_decision = max(i for i, t in enumerate(types) if t == "DossierDecided")
@@ -105,15 +91,15 @@ async def test_sickness_on_board_holds_the_vessel_until_the_quarantine_officer_r
         "maritime": "released",
         "quarantine": "inspection_ordered",
     }
-    assert "DeclarationReleased" not in await event_types(world, number)
+    assert "DeclarationReleased" not in await world.event_types(number, AGENT)
 
-    r = await decide(
-        world, QUARANTINE, "quarantine", number, "release", "Boarding inspection: no infectious disease."
+    r = await world.decide(
+        QUARANTINE, "quarantine", number, "release", "Boarding inspection: no infectious disease."
     )
 
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "released"
-    assert (await event_types(world, number)).count("DeclarationReleased") == 1
+    assert (await world.event_types(number, AGENT)).count("DeclarationReleased") == 1
 
 
 async def test_dangerous_goods_without_a_certificate_wait_for_the_shipping_agent(world: World) -> None:
@@ -145,14 +131,14 @@ async def test_the_border_officer_orders_a_crew_check_and_then_releases(border_b
     assert r.status_code == 200, r.text
     assert "order_crew_check" in r.json()["allowed_decisions"]
 
-    r = await decide(world, BORDER, "border", number, "order_crew_check", "Crew list differs from last call.")
+    r = await world.decide(BORDER, "border", number, "order_crew_check", "Crew list differs from last call.")
 
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "inspection"
     assert states(await view(world, number))["border"] == "crew_check"
-    r = await decide(world, BORDER, "border", number, "release", "Crew checked against their documents.")
+    r = await world.decide(BORDER, "border", number, "release", "Crew checked against their documents.")
     assert r.json()["status"] == "released"
-    assert (await event_types(world, number)).count("DeclarationReleased") == 1
+    assert (await world.event_types(number, AGENT)).count("DeclarationReleased") == 1
 
 
 async def test_a_crew_check_is_border_inspections_decision_not_customs(border_by_hand: World) -> None:
@@ -160,7 +146,7 @@ async def test_a_crew_check_is_border_inspections_decision_not_customs(border_by
     number = await report(world, world.vessel())
     await world.settle()
 
-    r = await decide(world, CUSTOMS, "customs", number, "order_crew_check", "Not ours to order.")
+    r = await world.decide(CUSTOMS, "customs", number, "order_crew_check", "Not ours to order.")
 
     assert r.status_code == 409, r.text
     assert r.json()["error"]["code"] == "decision_not_allowed"
