@@ -13,6 +13,7 @@ from onewindow.declarations.api import json_response
 from onewindow.declarations.handlers import DecideDossier, DecideWithdrawal, Receipt
 from onewindow.entrypoints.deps import App, Caller
 from onewindow.identity.model import Principal, Role
+from onewindow.kernel.errors import NotFound
 
 __all__ = ["router"]
 
@@ -83,8 +84,6 @@ def read_dossier(agency: str, number: str, caller: Caller, app: App) -> Response
     with app.engines.read.connect() as conn:
         view = queries.declaration_view(conn, number, caller)
     if not any(d["agency"] == agency for d in view["dossiers"]):
-        from onewindow.kernel.errors import NotFound
-
         raise NotFound("dossier", "案卷", f"{number}/{agency}")
     view["allowed_decisions"] = _allowed(app, agency, view)
     return json_response(view)

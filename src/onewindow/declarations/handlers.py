@@ -19,7 +19,7 @@ from onewindow.persistence.committer import Batchable, Transaction
 from . import repository
 from .dataset import ConveyanceReport, GoodsDeclaration
 from .model import Declaration, number_for
-from .tables import declarations, idempotency_keys
+from .tables import declarations, dossiers, idempotency_keys
 
 __all__ = [
     "AmendDeclaration",
@@ -68,50 +68,14 @@ class SubmitDeclaration(Batchable):
 
     @classmethod
     def run_batch(cls, tx: Transaction, ops: Sequence[Any]) -> list[Any]:
+        """Replay what was already stored under an idempotency key, number the rest (one serial
+        range per office), run the agencies' rules on receipt, and insert everything at once."""
         subs: Sequence[SubmitDeclaration] = ops
         results: list[Any] = [None] * len(subs)
-        stored = _stored_keys(tx.conn, [(s.org_id, s.idempotency_key) for s in subs if s.idempotency_key])
-        first: dict[tuple[str, str], int] = {}
-        fresh: list[int] = []
-        repeats: list[tuple[int, int]] = []
-        for i, s in enumerate(subs):
-            key = (s.org_id, s.idempotency_key) if s.idempotency_key else None
-            if key is None:
-                fresh.append(i)
-            elif key in stored:
-                body_hash, receipt = stored[key]
-                results[i] = _replay(s, body_hash, receipt)
-            elif key in first:
-                repeats.append((i, first[key]))
-            else:
-                first[key] = i
-                fresh.append(i)
-
-        year = tx.now.astimezone(CHINA).year
-        by_office: dict[str, list[int]] = defaultdict(list)
-        for i in fresh:
-            by_office[subs[i].data.declaration_office].append(i)
-        created: list[Declaration] = []
-        fresh_order: list[int] = []
-        for office, idx in sorted(by_office.items()):
-            serials = repository.allocate_serials(tx.conn, office, year, len(idx))
-            for i, serial in zip(idx, serials, strict=True):
-                s = subs[i]
-                decl = Declaration.submit(
-                    number_for(office, year, s.data.kind, serial),
-                    s.org_id,
-                    s.data,
-                    s.agencies,
-                    s.actor,
-                    tx.now,
-                )
-                decide_on_receipt(decl, s.agencies, tx.now)
-                decl.source_json = s.source_json
-                created.append(decl)
-                fresh_order.append(i)
-                results[i] = Receipt(decl.number, decl.status.value, list(decl.dossiers), decl.version)
-        memo = [d for d, s in zip(created, (subs[i] for i in fresh_order), strict=True) if s.keep_in_memo]
-        repository.insert_many(tx.conn, created, repository.data_cache(tx.memo), memo)
+        fresh, first, repeats = _sort_by_key(tx.conn, subs, results)
+        decls = cls._create(tx, subs, fresh, results)
+        cached = [d for i, d in zip(fresh, decls, strict=True) if subs[i].keep_in_memo]
+        repository.insert_many(tx.conn, decls, repository.data_cache(tx.memo), cached)
         keys = [
             {
                 "org_id": subs[i].org_id,
@@ -120,14 +84,61 @@ class SubmitDeclaration(Batchable):
                 "number": results[i].number,
                 "created_at": tx.now,
             }
-            for i in first.values()
+            for i in first
         ]
         if keys:
             tx.conn.execute(idempotency_keys.insert(), keys)
-        tx.emit([e for d in created for e in d.events])
+        tx.emit([e for d in decls for e in d.events])
         for i, j in repeats:
             results[i] = _replay(subs[i], subs[j].body_hash, results[j])
         return results
+
+    @staticmethod
+    def _create(
+        tx: Transaction, subs: Sequence[SubmitDeclaration], fresh: list[int], results: list[Any]
+    ) -> list[Declaration]:
+        """New declarations for ``fresh`` (in index order), numbered per office and year."""
+        year = tx.now.astimezone(CHINA).year
+        by_office: dict[str, list[int]] = defaultdict(list)
+        for i in fresh:
+            by_office[subs[i].data.declaration_office].append(i)
+        created: dict[int, Declaration] = {}
+        for office, idx in sorted(by_office.items()):
+            serials = repository.allocate_serials(tx.conn, office, year, len(idx))
+            for i, serial in zip(idx, serials, strict=True):
+                s = subs[i]
+                number = number_for(office, year, s.data.kind, serial)
+                decl = Declaration.submit(number, s.org_id, s.data, s.agencies, s.actor, tx.now)
+                decide_on_receipt(decl, s.agencies, tx.now)
+                decl.source_json = s.source_json
+                created[i] = decl
+                results[i] = Receipt(decl.number, decl.status.value, list(decl.dossiers), decl.version)
+        return [created[i] for i in sorted(created)]
+
+
+def _sort_by_key(
+    conn: sa.Connection, subs: Sequence[SubmitDeclaration], results: list[Any]
+) -> tuple[list[int], list[int], list[tuple[int, int]]]:
+    """Split a batch by idempotency key: submissions to store (``fresh``), among them the first of
+    each key (``first``), and later repeats of a key within the batch (``repeats``: index, first
+    index). A key stored before gets its replay (or refusal) written to ``results`` now."""
+    stored = _stored_keys(conn, [(s.org_id, s.idempotency_key) for s in subs if s.idempotency_key])
+    seen: dict[tuple[str, str], int] = {}
+    fresh: list[int] = []
+    repeats: list[tuple[int, int]] = []
+    for i, s in enumerate(subs):
+        key = (s.org_id, s.idempotency_key) if s.idempotency_key else None
+        if key is None:
+            fresh.append(i)
+        elif key in stored:
+            body_hash, receipt = stored[key]
+            results[i] = _replay(s, body_hash, receipt)
+        elif key in seen:
+            repeats.append((i, seen[key]))
+        else:
+            seen[key] = i
+            fresh.append(i)
+    return fresh, list(seen.values()), repeats
 
 
 def _stored_keys(
@@ -141,16 +152,17 @@ def _stored_keys(
         .join(declarations, d.number == ik.number)
         .where(sa.tuple_(ik.org_id, ik.key).in_(keys))
     )
-    out = {}
-    for r in conn.execute(q):
-        agencies = [
-            a
-            for (a,) in conn.execute(
-                sa.text("SELECT agency FROM dossiers WHERE number = :n"), {"n": r.number}
-            )
-        ]
-        out[(r.org_id, r.key)] = (r.body_hash, Receipt(r.number, r.status, agencies, r.version))
-    return out
+    rows = conn.execute(q).all()
+    agencies: dict[str, list[str]] = defaultdict(list)
+    dz = dossiers.c
+    for number, agency in conn.execute(
+        sa.select(dz.number, dz.agency).where(dz.number.in_([r.number for r in rows]))
+    ):
+        agencies[number].append(agency)
+    return {
+        (r.org_id, r.key): (r.body_hash, Receipt(r.number, r.status, agencies[r.number], r.version))
+        for r in rows
+    }
 
 
 def _replay(s: SubmitDeclaration, body_hash: str, receipt: Receipt) -> Receipt | IdempotencyKeyReused:

@@ -92,6 +92,35 @@ def _money(x: Decimal) -> str:
     return str(x.quantize(Decimal("0.01")))
 
 
+def _items(
+    rng: random.Random, pool: list[Commodity], n: int, kind: str
+) -> tuple[list[dict[str, Any]], Decimal]:
+    """Item lines whose totals are quantity × unit price, and their sum."""
+    lines, total = [], Decimal(0)
+    for line in range(1, n + 1):
+        c = rng.choice(pool)
+        qty = Decimal(rng.randrange(1, 2000))
+        price = Decimal(rng.randrange(c.price[0] * 100, c.price[1] * 100 + 1)) / 100
+        line_total = (qty * price).quantize(Decimal("0.01"))
+        total += line_total
+        abroad = rng.choice(c.origins)
+        lines.append(
+            {
+                "line": line,
+                "hs_code": c.hs,
+                "name": c.name,
+                "declared_elements": "品牌:无|型号:通用",
+                "quantity": str(qty),
+                "unit": c.unit,
+                "unit_price": _money(price),
+                "total": _money(line_total),
+                "origin_country": abroad if kind == "import" else "CN",
+                "destination_country": "CN" if kind == "import" else abroad,
+            }
+        )
+    return lines, total
+
+
 def goods_declaration(
     rng: random.Random,
     *,
@@ -108,30 +137,7 @@ def goods_declaration(
     """A valid goods declaration whose arithmetic adds up; ``commodities`` narrows the goods."""
     today = today or date.today()
     office = office or rng.choice(OFFICES)
-    pool = commodities or COMMODITIES
-    lines, total = [], Decimal(0)
-    origin_country = "CN"
-    for n in range(1, items + 1):
-        c = rng.choice(pool)
-        qty = Decimal(rng.randrange(1, 2000))
-        price = Decimal(rng.randrange(c.price[0] * 100, c.price[1] * 100 + 1)) / 100
-        line_total = (qty * price).quantize(Decimal("0.01"))
-        total += line_total
-        origin_country = rng.choice(c.origins)
-        lines.append(
-            {
-                "line": n,
-                "hs_code": c.hs,
-                "name": c.name,
-                "declared_elements": "品牌:无|型号:通用",
-                "quantity": str(qty),
-                "unit": c.unit,
-                "unit_price": _money(price),
-                "total": _money(line_total),
-                "origin_country": origin_country if kind == "import" else "CN",
-                "destination_country": "CN" if kind == "import" else origin_country,
-            }
-        )
+    lines, total = _items(rng, commodities or COMMODITIES, items, kind)
     gross = Decimal(rng.randrange(1_000, 25_000))
     abroad = str(lines[-1]["origin_country"] if kind == "import" else lines[-1]["destination_country"])
     rng_containers = [
