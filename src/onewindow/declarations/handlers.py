@@ -151,7 +151,7 @@ def _stored_keys(
         if key is not None:
             by_org[org_id].append(key)
     ik, d = idempotency_keys.c, declarations.c
-    rows: list[sa.Row[Any]] = []
+    rows: list[Any] = []
     for org_id, org_keys in by_org.items():
         q = (
             sa.select(ik.org_id, ik.key, ik.body_hash, d.number, d.status, d.version)
