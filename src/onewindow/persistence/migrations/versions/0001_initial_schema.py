@@ -104,12 +104,13 @@ def upgrade() -> None:
 
     op.create_table(
         "idempotency_keys",
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("org_id", sa.String(length=64), nullable=False),
         sa.Column("key", sa.String(length=128), nullable=False),
         sa.Column("body_hash", sa.String(length=64), nullable=False),
         sa.Column("number", sa.String(length=18), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("org_id", "key", name=op.f("pk_idempotency_keys")),
+        sa.PrimaryKeyConstraint("key_hash", name=op.f("pk_idempotency_keys")),
     )
     op.create_table(
         "number_sequences",
