@@ -190,8 +190,9 @@ def submit(
     check: Annotated[bool, typer.Option("--check", help="Only validate; store nothing")] = False,
     report: Annotated[Path | None, typer.Option(help="Write the rejected lines' errors here as JSON")] = None,
     workers: Annotated[
-        int, typer.Option(min=1, max=32, help="Processes validating and storing in parallel")
-    ] = 2,
+        int | None,
+        typer.Option(min=1, max=32, help="Processes validating and storing [default: 1 on SQLite, else 2]"),
+    ] = None,
 ) -> None:
     """Submit a file of declarations in bulk (bad lines are reported and change nothing)."""
     from onewindow.bulk_cli import run_import
