@@ -100,8 +100,9 @@ def _print_sign_in(base: str = "http://127.0.0.1:8000") -> None:
     from onewindow.demo.loader import DEMO_USERS
 
     table = Table(title="Sign in with one of these API tokens (Authorization: Bearer <token>)")
-    for col in ("user", "role", "organisation", "token"):
-        table.add_column(col)
+    for col in ("user", "role", "organisation"):
+        table.add_column(col, overflow="fold")
+    table.add_column("token", no_wrap=True, min_width=24)  # never cut: it is what people copy
     for u in DEMO_USERS:
         table.add_row(u.name, u.role.value + (f" ({u.agency})" if u.agency else ""), u.org_id, u.token)
     console.print(table)
