@@ -12,7 +12,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 from stdnum import imo as stdnum_imo
 from stdnum import iso6346
@@ -350,8 +349,3 @@ def check_declarant(data: GoodsDeclaration | ConveyanceReport, uscc: str | None)
     if party.uscc == uscc:
         return []
     return [problem(f"{path}.uscc", "declarant_not_you", x=party.uscc, t=uscc)]
-
-
-def canonical_json(data: GoodsDeclaration | ConveyanceReport) -> bytes:
-    """The stored form of a data set: JSON with decimals as text, keys in model order."""
-    return orjson.dumps(data.model_dump(mode="json"))
