@@ -60,7 +60,10 @@ class OneWindow:
         self.relay = Relay(self.engines.read, self.committer, self.broker, poll=0.02)
         self.committer.add_listener(self.relay.wake)
         await self.broker.subscribe(AUTOMATION, automation_handler(self.agencies, self.committer))
-        await self.broker.subscribe(WEBHOOKS, fanout_handler(self.engines.read, self.committer))
+        fanout = fanout_handler(
+            self.engines.read, self.committer, cache_seconds=self.settings.webhook_subscription_cache_seconds
+        )
+        await self.broker.subscribe(WEBHOOKS, fanout)
         self.deliverer = Deliverer(
             self.engines.read, self.committer, self.clock, self.settings.webhook_max_attempts
         )

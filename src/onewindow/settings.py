@@ -30,6 +30,7 @@ class Settings:
     agency_config: dict[str, Any] = field(default_factory=dict)
     max_document_bytes: int = 10 * 1024 * 1024
     webhook_max_attempts: int = 12
+    webhook_subscription_cache_seconds: float = 5.0  # how soon a new subscription is seen
     token_cache_seconds: float = 30.0
 
     def __post_init__(self) -> None:
