@@ -22,6 +22,8 @@ from onewindow.messaging.brokers.memory import InMemoryBroker
 from onewindow.messaging.relay import Relay
 from onewindow.persistence.committer import Committer
 from onewindow.persistence.engine import Engines, create_engines
+from onewindow.risk.engine import RiskEngine
+from onewindow.risk.repository import build_engine
 from onewindow.settings import Settings
 from onewindow.webhooks.delivery import CONSUMER as WEBHOOKS
 from onewindow.webhooks.delivery import Deliverer, fanout_handler
@@ -43,6 +45,7 @@ class OneWindow:
     tokens: TokenCache
     blobs: BlobStore
     documents: DocumentIndex
+    risk: RiskEngine | None = None
     broker: Broker | None = None
     relay: Relay | None = None
     deliverer: Deliverer | None = None
@@ -59,7 +62,7 @@ class OneWindow:
         await self.broker.start()
         self.relay = Relay(self.engines.read, self.committer, self.broker, poll=0.02)
         self.committer.add_listener(self.relay.wake)
-        await self.broker.subscribe(AUTOMATION, automation_handler(self.agencies, self.committer))
+        await self.broker.subscribe(AUTOMATION, automation_handler(self.agencies, self.committer, self.risk))
         fanout = fanout_handler(
             self.engines.read, self.committer, cache_seconds=self.settings.webhook_subscription_cache_seconds
         )
@@ -119,5 +122,6 @@ def bootstrap(
         tokens=TokenCache(engines.read, settings.token_cache_seconds),
         blobs=BlobStore(settings.data_dir / "documents"),
         documents=DocumentIndex(engines.read),
+        risk=build_engine(settings.risk_seed) if settings.risk == "on" else None,
         broker=broker,
     )

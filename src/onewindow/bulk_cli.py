@@ -37,6 +37,7 @@ from onewindow.kernel.clock import SystemClock
 from onewindow.kernel.errors import NotFound
 from onewindow.persistence.committer import Committer
 from onewindow.persistence.engine import create_engines
+from onewindow.risk.repository import build_engine
 from onewindow.settings import Settings
 
 __all__ = ["ImportJob", "run_import"]
@@ -137,6 +138,7 @@ def _import_shard(job: ImportJob, k: int, n: int, done: Synchronized[int]) -> di
             progress=advance,
             shard=k,
             shards=n,
+            risk=build_engine(s.risk_seed) if s.risk == "on" else None,
         )
         return import_lines(importer, job.file).as_dict()
     finally:

@@ -19,6 +19,9 @@ class Settings:
     ``role``: ``all`` (embedded: API + relay + consumers), ``api`` or ``worker`` (scaled out).
     ``sqlite_synchronous``: FULL (durable, the default) or NORMAL (benchmarks of the difference only).
     ``agency_config``: per-agency rules and options, from a JSON file (see ``agencies.base``).
+    ``risk``: ``on`` (the default) lets the agencies that use the risk engine select declarations
+    for inspection; ``off`` leaves every agency to its rules and default (tests of other areas).
+    ``risk_seed``: the seed of random selection, so an auditor can re-derive every draw.
     """
 
     data_dir: Path = Path("var")
@@ -32,10 +35,14 @@ class Settings:
     webhook_max_attempts: int = 12
     webhook_subscription_cache_seconds: float = 5.0  # how soon a new subscription is seen
     token_cache_seconds: float = 30.0
+    risk: str = "on"
+    risk_seed: str = "onewindow"
 
     def __post_init__(self) -> None:
         if self.role not in ("all", "api", "worker"):
             raise ValueError(f"role must be all, api or worker, not {self.role!r}")
+        if self.risk not in ("on", "off"):
+            raise ValueError(f"risk must be on or off, not {self.risk!r}")
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'onewindow.db'}")
 
@@ -60,7 +67,15 @@ class Settings:
         values: dict[str, Any] = {}
         if "ONEWINDOW_DATA_DIR" in env:
             values["data_dir"] = Path(env["ONEWINDOW_DATA_DIR"])
-        for key in ("database_url", "nats_url", "nats_stream", "role", "sqlite_synchronous"):
+        for key in (
+            "database_url",
+            "nats_url",
+            "nats_stream",
+            "role",
+            "sqlite_synchronous",
+            "risk",
+            "risk_seed",
+        ):
             if f"ONEWINDOW_{key.upper()}" in env:
                 values[key] = env[f"ONEWINDOW_{key.upper()}"]
         if "ONEWINDOW_AGENCY_CONFIG" in env:

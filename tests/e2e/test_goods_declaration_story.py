@@ -103,7 +103,7 @@ async def test_electronics_with_an_invoice_are_released_by_customs_alone(world: 
     assert view["status"] == "released"
     assert [d["agency"] for d in view["dossiers"]] == ["customs"]
     assert dossier(view, "customs")["state"] == "released"
-    assert dossier(view, "customs")["decided_by"] == "rule:customs/default"
+    assert dossier(view, "customs")["decided_by"] == "risk:customs"
 
 
 async def test_the_timeline_announces_the_release_exactly_once(world: World) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from onewindow.declarations.dataset import ConveyanceReport, GoodsDeclaration
+from onewindow.risk.selection import RiskSettings
 
 from .conditions import holds, validate_condition
 from .states import BASE_MACHINE, StateMachine
@@ -82,15 +83,25 @@ class Agency:
         default = self.config.default_decision
         if default is not None and default not in self.machine.decisions:
             raise ValueError(f"{self.code}: unknown default decision {default!r}")
+        self.risk = RiskSettings.from_mapping(self.config.options.get("risk"))
 
     def concerns(self, data: Data) -> bool:
         """Routing: whether this agency must see the declaration."""
         raise NotImplementedError
 
-    def auto_decide(self, data: Data) -> AutoDecision | None:
+    def rule_decision(self, data: Data) -> AutoDecision | None:
+        """The first of the agency's own rules that holds (completeness, prohibitions...)."""
         for rule in self.config.rules:
             if holds(rule.when, data):
                 return AutoDecision(rule.decision, rule.reason, rule.name)
+        return None
+
+    def auto_decide(self, data: Data) -> AutoDecision | None:
+        """The agency's rules, else its default decision (the risk engine, when the agency uses
+        it, stands between the two: see ``automation.apply_rules``)."""
+        ruled = self.rule_decision(data)
+        if ruled is not None:
+            return ruled
         if self.config.default_decision is None:
             return None
         return AutoDecision(self.config.default_decision, self.config.default_reason, "default")

@@ -21,7 +21,7 @@ class BorderInspection(Agency):
     name = "Border inspection"
     name_zh = "边检"
     machine = MACHINE
-    defaults = AgencyConfig()
+    defaults = AgencyConfig(options={"risk": {"target_rate": 0.0, "random_rate": 0.0}})
 
     def concerns(self, data: Data) -> bool:
         return data.kind in ("vessel_arrival", "vessel_departure")

@@ -18,6 +18,22 @@ DEFAULTS = AgencyConfig(
             "一般贸易须随附商业发票，请补充后修改申报。",
         ),
     ],
+    # Selection by the shared risk engine (risk.selection); a container already opened by
+    # quarantine or an accredited body within 30 days, with nothing found, is not opened again.
+    options={
+        "risk": {
+            "target_rate": 0.02,
+            "random_rate": 0.005,
+            "ip_protection": True,
+            "recognise": [
+                {
+                    "from": ["quarantine", "third_party"],
+                    "kinds": ["scan", "manual", "sampling"],
+                    "max_age_days": 30,
+                }
+            ],
+        }
+    },
 )
 
 

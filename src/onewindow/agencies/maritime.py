@@ -25,6 +25,8 @@ DEFAULTS = AgencyConfig(
             "船载危险货物，请随附危险货物申报证明。",
         ),
     ],
+    # Vessels: profiles, alerts and the shipping agent's credit, no learned score, no random boarding.
+    options={"risk": {"target_rate": 0.0, "random_rate": 0.0}},
 )
 
 

@@ -46,7 +46,20 @@ DEFAULTS = AgencyConfig(
             reason="Imported meat is sampled for laboratory testing. / 进口肉类采样送检。",
         ),
     ],
-    options={"legal_inspection_catalogue": LEGAL_INSPECTION_CATALOGUE, "risk_origins": []},
+    options={
+        "legal_inspection_catalogue": LEGAL_INSPECTION_CATALOGUE,
+        "risk_origins": [],
+        # Customs' manual inspection of the same goods, or an accredited laboratory's test, stands
+        # in for quarantine's own; a machine scan does not (it cannot show pests or residues).
+        "risk": {
+            "target_rate": 0.03,
+            "random_rate": 0.01,
+            "recognise": [
+                {"from": ["customs"], "kinds": ["manual"], "max_age_days": 14},
+                {"from": ["third_party"], "kinds": ["lab_test", "sampling"], "max_age_days": 90},
+            ],
+        },
+    },
 )
 
 

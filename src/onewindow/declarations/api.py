@@ -166,6 +166,7 @@ async def submit(request: Request) -> Response:
         idempotency_key=idempotency_key,
         body_hash=hashlib.sha256(body).hexdigest(),
         source_json=body,
+        risk=app.risk,
     )
     receipt: Receipt = await app.committer.run(op)
     return _receipt(receipt, 200 if receipt.replayed else 201)
@@ -222,7 +223,9 @@ async def amend(number: str, request: Request, caller: Caller, app: App) -> Resp
     """Body: ``{"reason": "...", "data": <the whole amended data set>}``."""
     caller.require(Role.DECLARANT)
     reason, data = await _amendment(request, app, caller)
-    op = AmendDeclaration(number, caller.org_id, caller.actor, data, app.agencies.route(data), reason)
+    op = AmendDeclaration(
+        number, caller.org_id, caller.actor, data, app.agencies.route(data), reason, risk=app.risk
+    )
     return _receipt(await app.committer.run(op), 200)
 
 

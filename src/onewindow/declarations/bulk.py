@@ -23,6 +23,7 @@ from onewindow.documents.store import known_documents
 from onewindow.kernel.errors import FieldError, InvalidInput, OneWindowError
 from onewindow.persistence.committer import Committer
 from onewindow.persistence.engine import Engines
+from onewindow.risk.engine import RiskEngine
 
 from .handlers import Receipt, SubmitDeclaration
 from .validation import check, check_declarant, parse, problem
@@ -68,6 +69,7 @@ class BulkImporter:
     shard: int = 0  # this importer takes the file's batches shard, shard + shards, …
     shards: int = 1
     report: ImportReport = field(default_factory=ImportReport)
+    risk: RiskEngine | None = None
 
     def run(self, stream: BinaryIO) -> ImportReport:
         in_flight: deque[tuple[list[int], list[Future[Any]]]] = deque()
@@ -128,6 +130,7 @@ class BulkImporter:
             digest,
             source_json=raw.strip(),
             keep_in_memo=False,
+            risk=self.risk,
         )
 
     def _known_documents(

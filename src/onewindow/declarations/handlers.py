@@ -16,6 +16,7 @@ from onewindow.agencies.automation import decide_on_receipt
 from onewindow.agencies.base import Agency
 from onewindow.kernel.errors import IdempotencyKeyReused, NotFound
 from onewindow.persistence.committer import Batchable, Transaction
+from onewindow.risk.engine import RiskEngine
 
 from . import repository
 from .dataset import ConveyanceReport, GoodsDeclaration
@@ -66,6 +67,7 @@ class SubmitDeclaration(Batchable):
     body_hash: str = ""
     source_json: bytes | None = None  # the body as sent, stored as the data set when given
     keep_in_memo: bool = True  # bulk imports keep nothing: no agency will read them from this memo
+    risk: RiskEngine | None = None  # the agencies that use it assess the declaration on receipt
 
     @classmethod
     def run_batch(cls, tx: Transaction, ops: Sequence[Any]) -> list[Any]:
@@ -105,16 +107,20 @@ class SubmitDeclaration(Batchable):
         for i in fresh:
             by_office[subs[i].data.declaration_office].append(i)
         created: dict[int, Declaration] = {}
+        engine = next((subs[i].risk for i in fresh if subs[i].risk is not None), None)
+        risk = engine.run(tx) if engine is not None else None
         for office, idx in sorted(by_office.items()):
             serials = repository.allocate_serials(tx.conn, office, year, len(idx))
             for i, serial in zip(idx, serials, strict=True):
                 s = subs[i]
                 number = number_for(office, year, s.data.kind, serial)
                 decl = Declaration.submit(number, s.org_id, s.data, s.agencies, s.actor, tx.now)
-                decide_on_receipt(decl, s.agencies, tx.now)
+                decide_on_receipt(decl, s.agencies, tx.now, risk)
                 decl.source_json = s.source_json
                 created[i] = decl
                 results[i] = Receipt(decl.number, decl.status.value, list(decl.dossiers), decl.version)
+        if risk is not None:
+            risk.flush()
         return [created[i] for i in sorted(created)]
 
 
@@ -202,11 +208,15 @@ class AmendDeclaration:
     data: Data
     concerned: Sequence[Agency]
     reason: str
+    risk: RiskEngine | None = None
 
     def run(self, tx: Transaction) -> Receipt:
         decl = _load_own(tx, self.number, self.org_id)
         decl.amend(self.data, self.concerned, self.reason, self.actor, tx.now)
-        decide_on_receipt(decl, self.concerned, tx.now)
+        risk = self.risk.run(tx) if self.risk is not None else None
+        decide_on_receipt(decl, self.concerned, tx.now, risk)
+        if risk is not None:
+            risk.flush()
         return _finish(tx, decl)
 
 

@@ -72,13 +72,18 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
         }
 
     from onewindow.agencies.api import router as agencies
+    from onewindow.credit.api import public
+    from onewindow.credit.api import router as credit
     from onewindow.declarations.api import feed
     from onewindow.declarations.api import router as declarations
     from onewindow.documents.api import router as documents
     from onewindow.identity.api import router as identity
+    from onewindow.inspection.api import router as inspection
+    from onewindow.risk.api import router as risk
     from onewindow.webhooks.api import router as webhooks
 
-    for router in (declarations, feed, agencies, documents, webhooks, identity):
+    routers = (declarations, feed, agencies, documents, risk, credit, inspection, webhooks, identity, public)
+    for router in routers:
         app.include_router(router)
     _document_hand_written_bodies(app)
     return app

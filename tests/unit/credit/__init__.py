@@ -1,0 +1,1 @@
+"""Enterprise credit: the dated policy, the grading rules, repair, the public list, vessel compliance."""

@@ -1,0 +1,1 @@
+"""Risk analysis: profiles, the learned score, and the engine that combines them."""
