@@ -32,7 +32,10 @@ import numpy as np
 
 from onewindow.declarations.dataset import GoodsDeclaration
 from onewindow.demo import samples
-from onewindow.risk.learned import RiskModel, items_from_goods_declaration, quality_report, read_history
+from onewindow.risk.learned.features import items_from_goods_declaration
+from onewindow.risk.learned.history import read_history
+from onewindow.risk.learned.model import RiskModel
+from onewindow.risk.learned.quality import quality_report
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = Path(os.environ.get("ONEWINDOW_KR_DATA", ROOT / "../shared/data/kr-customs-declarations"))

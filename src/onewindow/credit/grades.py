@@ -24,17 +24,18 @@ class CreditGrades:
     policies: CreditPolicies
 
     def grade_of(self, usccs: Sequence[str], on: datetime) -> GradePolicy:
-        """The worst grade among the enterprises on a declaration, with the rate the policy in
-        force that day gives it."""
+        """The declaration's grade: the first enterprise's (the consignee or consignor, whose
+        goods they are), made worse by any other party on it graded dishonest (a dishonest broker
+        or production unit); a routine broker does not take an AEO's facilitation away."""
         policy = self.policies.on(port_date(on))
-        worst: GradeCode | None = None
+        grade: GradeCode | None = None
         for uscc in usccs:
             code = GradeCode(self.grades.get(uscc, UNKNOWN))
             if not policy.has_grade(code):
                 code = _mapped(self.policies, code, policy.version)
-            if worst is None or code.severity > worst.severity:
-                worst = code
-        grade = worst or UNKNOWN
+            if grade is None or (code.is_dishonest and code.severity > grade.severity):
+                grade = code
+        grade = grade or UNKNOWN
         return GradePolicy(grade.value, policy.selection_rate(grade), policy.routine_rate, policy.version)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -19,7 +19,11 @@ from rich.table import Table
 
 from onewindow.risk.learned.features import RiskItem
 from onewindow.risk.learned.history import LabelledItem, MalformedHistory, read_history, read_items
-from onewindow.risk.learned.model import ROUNDS, RiskModel
+
+if TYPE_CHECKING:
+    from onewindow.risk.learned.model import RiskModel
+
+ROUNDS = 300  # learned.model.ROUNDS; LightGBM itself is imported only by the commands that use it
 
 app = typer.Typer(help="The learned risk score (布控风险评分): train, measure, score.", no_args_is_help=True)
 console = Console()
@@ -89,6 +93,8 @@ def score(
     if not model.is_file():
         _fail(f"no model file at {model}")
     try:
+        from onewindow.risk.learned.model import RiskModel
+
         risk = RiskModel.load(model)
     except (ValueError, KeyError) as exc:
         _fail(str(exc))
@@ -134,6 +140,8 @@ def _train(history: list[LabelledItem], rounds: int, seed: int) -> RiskModel:
         console=console,
     ) as bar:
         task = bar.add_task("train", total=rounds)
+        from onewindow.risk.learned.model import RiskModel
+
         return RiskModel.train(
             history, rounds=rounds, seed=seed, progress=lambda done, _: bar.update(task, completed=done)
         )

@@ -145,8 +145,8 @@ def _goods(d: GoodsDeclaration, grade: str) -> list[dict[str, Any]]:
 
 
 def enterprises(data: Data) -> list[str]:
-    """The credit codes whose grade counts: consignee, production/sales unit and declarant
-    (the shipping agent for a vessel). The worst grade among them is the declaration's."""
+    """The credit codes whose grade counts, the goods' owner first: consignee, declarant,
+    production/sales unit (the shipping agent for a vessel); see ``credit.grades.grade_of``."""
     if isinstance(data, ConveyanceReport):
         return [data.shipping_agent.uscc]
     unit = data.production_sales_unit

@@ -23,19 +23,16 @@ from typer.testing import CliRunner
 from onewindow.declarations.dataset import GoodsDeclaration
 from onewindow.demo import samples
 from onewindow.risk.cli import app
-from onewindow.risk.learned import (
+from onewindow.risk.learned.features import RiskItem, items_from_goods_declaration
+from onewindow.risk.learned.history import (
     LabelledItem,
     MalformedHistory,
-    RiskItem,
-    RiskModel,
-    items_from_goods_declaration,
-    precision_at,
-    quality_report,
+    iter_history,
     read_history,
     read_items,
 )
-from onewindow.risk.learned.history import iter_history
-from onewindow.risk.learned.quality import roc_auc
+from onewindow.risk.learned.model import RiskModel
+from onewindow.risk.learned.quality import precision_at, quality_report, roc_auc
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = Path(os.environ.get("ONEWINDOW_KR_DATA", ROOT / "../shared/data/kr-customs-declarations"))
