@@ -314,14 +314,23 @@ class _Case:
     policy: CreditPolicy
 
     def since_grade(self, types: Iterable[ViolationType], lookback: bool = True) -> list[Violation]:
-        """Violations of ``types`` since the current grade took effect (and within the last year)."""
-        start = self.enterprise.since
+        """Violations of ``types`` not yet weighed (and within the last year).
+
+        A fact is weighed by a decision about the grade: a downgrade, a repair, an officer's
+        grading after an audit. Registration and a decree's carry-over weigh nothing, so a
+        violation found after an enterprise was registered counts even if it happened before."""
+        start = _weighed_since(self.enterprise)
         if lookback:
             start = max(
                 start, _add_months(self.today, -self.policy.rules.lookback_months) + timedelta(days=1)
             )
         wanted = frozenset(types)
         return [v for v in self.violations if v.type in wanted and v.occurred_on >= start]
+
+
+def _weighed_since(enterprise: Enterprise) -> date:
+    decisions = [c.at for c in enterprise.history if c.rule not in (Rule.REGISTERED, Rule.DECREE_CHANGE)]
+    return max(decisions, default=date.min)
 
 
 @dataclass(frozen=True, slots=True)

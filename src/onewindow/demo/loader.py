@@ -8,6 +8,7 @@ import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -29,9 +30,11 @@ from onewindow.documents.store import RegisterDocument
 from onewindow.identity.model import Role
 from onewindow.identity.service import CreateOrganisation, CreateUser, IssueToken
 from onewindow.identity.tables import organisations
+from onewindow.inspection.handlers import RecordResult
 from onewindow.kernel.errors import OneWindowError
 
 from . import samples
+from .risk import load_risk_picture
 
 __all__ = ["DEMO_USERS", "DemoUser", "create_identities", "drain", "load_demo"]
 
@@ -110,6 +113,7 @@ async def load_demo(
     ``declarations_count`` declarations; ``ow`` must be started (its worker decides automatically)."""
     rng = random.Random(seed)
     usccs = await create_identities(ow, rng)
+    consignees = await load_risk_picture(ow, rng, usccs)
     invoice = await asyncio.to_thread(ow.blobs.put, INVOICE_PDF)
     for org in usccs:
         await ow.committer.run(
@@ -117,7 +121,7 @@ async def load_demo(
                 org, invoice, "invoice", "application/pdf", len(INVOICE_PDF), "invoice.pdf", "demo"
             )
         )
-    plan = _Plan(ow, rng, usccs, invoice)
+    plan = _Plan(ow, rng, usccs, invoice, consignees)
     numbers = await plan.submit_all(declarations_count, progress)
     await drain(ow)
     await plan.officers_act(numbers)
@@ -157,17 +161,27 @@ async def drain(ow: OneWindow) -> None:
 
 
 class _Plan:
-    def __init__(self, ow: OneWindow, rng: random.Random, usccs: dict[str, str], invoice: str) -> None:
+    def __init__(
+        self,
+        ow: OneWindow,
+        rng: random.Random,
+        usccs: dict[str, str],
+        invoice: str,
+        consignees: dict[str, str],
+    ) -> None:
         self.ow, self.rng, self.usccs, self.invoice = ow, rng, usccs, invoice
+        self.consignees = [("安徽江淮进出口有限公司", usccs["jianghuai-trade"]), *consignees.items()]
         self.today = ow.clock.now().astimezone(CHINA).date()
 
     def _goods(self, org: str) -> dict[str, Any]:
         with_invoice = self.rng.random() < 0.8
         docs = [{"type": "invoice", "sha256": self.invoice}] if with_invoice else []
         kind = "import" if self.rng.random() < 0.75 else "export"
+        name, consignee = self.consignees[0] if org == "jianghuai-trade" else self.rng.choice(self.consignees)
         return samples.goods_declaration(
             self.rng,
-            consignee_uscc=self.usccs["jianghuai-trade"],
+            consignee_uscc=consignee,
+            consignee_name=name,
             declarant_uscc=self.usccs[org],
             kind=kind,
             items=self.rng.randrange(1, 12),
@@ -193,7 +207,7 @@ class _Plan:
                 agencies = waiting if i % 25 == 0 else agencies
             data = parse_and_check(orjson.dumps(raw), self.today)
             user = next(u for u in DEMO_USERS if u.org_id == org)
-            op = SubmitDeclaration(org, f"user:{user.user_id}", data, agencies.route(data))
+            op = SubmitDeclaration(org, f"user:{user.user_id}", data, agencies.route(data), risk=self.ow.risk)
             receipt: Receipt = await self.ow.committer.run(op)
             out.append((receipt.number, org))
             if progress:
@@ -225,6 +239,7 @@ class _Plan:
             for agency, category in rows:
                 if category == "inspection" and roll < 0.6:
                     refuse = roll < 0.08
+                    await self._inspected(number, agency, fraud=refuse)
                     await self._try(
                         number,
                         agency,
@@ -233,9 +248,28 @@ class _Plan:
                         if refuse
                         else "查验未见异常 / inspection found nothing irregular",
                     )
-            if any(c == "action_required" for _, c in rows) and roll < 0.3:
+            if any(c == "action_required" for _, c in rows) and roll < 0.45:
                 user = next(u for u in DEMO_USERS if u.org_id == org)
                 await self._withdraw(number, org, user.user_id, approve=roll < 0.22)
+
+    async def _inspected(self, number: str, agency: str, fraud: bool) -> None:
+        """The inspection's outcome goes to the shared register first (what the model learns from)."""
+        officer = next(u for u in DEMO_USERS if u.agency == agency)
+        fields = {
+            "number": number,
+            "container": None,
+            "vessel_imo": None,
+            "kind": "manual",
+            "checked": "开箱查验品名、数量、价格 goods, quantity and value checked",
+            "findings": "申报不实 mis-declared" if fraud else "",
+            "fraud": fraud,
+            "critical": False,
+            "inspected_at": self.ow.clock.now() - timedelta(hours=2),
+        }
+        with contextlib.suppress(OneWindowError):
+            await self.ow.committer.run(
+                RecordResult(agency, officer.org_id, f"user:{officer.user_id}", fields)
+            )
 
     async def _try(self, number: str, agency: str, decision: str, reason: str) -> None:
         officer = next(u for u in DEMO_USERS if u.agency == agency)

@@ -126,6 +126,7 @@ def goods_declaration(
     *,
     consignee_uscc: str,
     declarant_uscc: str,
+    consignee_name: str = "安徽江淮进出口有限公司",
     kind: str = "import",
     items: int = 10,
     today: date | None = None,
@@ -150,7 +151,7 @@ def goods_declaration(
         "entry_exit_office": office,
         "supervision_mode": supervision_mode,
         "levy_nature": "101",
-        "consignee": {"name": "安徽江淮进出口有限公司", "uscc": consignee_uscc},
+        "consignee": {"name": consignee_name, "uscc": consignee_uscc},
         "declarant": {"name": "芜湖港通报关有限公司", "uscc": declarant_uscc},
         "overseas_party": {"name": "Pacific Trading Co.", "country": abroad},
         "transport": {

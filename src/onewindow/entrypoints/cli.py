@@ -22,6 +22,12 @@ app = typer.Typer(
 console = Console()
 err = Console(stderr=True)
 
+from onewindow.risk.cli import app as risk_app  # noqa: E402  (its commands import LightGBM lazily)
+
+app.add_typer(risk_app, name="risk")
+credit_app = typer.Typer(help="The enterprise credit register (企业信用).", no_args_is_help=True)
+app.add_typer(credit_app, name="credit")
+
 DataDir = Annotated[
     Path | None,
     typer.Option(help="Where the SQLite file and documents live [env ONEWINDOW_DATA_DIR; default ./var]"),
@@ -265,6 +271,92 @@ def token(user_id: str, label: str = "cli", data_dir: DataDir = None, database_u
     finally:
         committer.stop()
         engines.dispose()
+
+
+def _committed(s: Settings, op: Any) -> Any:
+    """Run one operation through a committer of its own (a command outside the server)."""
+    from onewindow.kernel.clock import SystemClock
+    from onewindow.persistence.committer import Committer
+    from onewindow.persistence.engine import create_engines
+
+    engines = create_engines(s.database_url)
+    committer = Committer(engines.write, SystemClock())
+    committer.start()
+    try:
+        return committer.run_sync(op, timeout=600)
+    finally:
+        committer.stop()
+        engines.dispose()
+
+
+@risk_app.command("install")
+def risk_install(
+    model: Annotated[Path, typer.Argument(help="A model file written by 'onewindow risk train'")],
+    activate: Annotated[bool, typer.Option(help="Use it from the next declaration on")] = True,
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Store a trained model in the deployment; every process uses it from its next declaration."""
+    from onewindow.risk.handlers import StoreModel
+    from onewindow.risk.learned.model import RiskModel
+
+    try:
+        text = model.read_text("utf-8")
+        RiskModel.loads(text)
+    except (OSError, ValueError) as exc:
+        _fail(f"{model}: {exc}")
+        return
+    s = _settings(data_dir, database_url)
+    model_id = _committed(s, StoreModel(str(model.name), {}, text, activate))
+    console.print(f"model [bold]{model_id}[/] stored{' and in use' if activate else ''}")
+
+
+@risk_app.command("learn")
+def risk_learn(
+    activate: Annotated[bool, typer.Option(help="Use it from the next declaration on")] = True,
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Train on the inspection results recorded in OneWindow and store the model."""
+    from onewindow.persistence.engine import create_engines
+    from onewindow.risk.handlers import StoreModel
+    from onewindow.risk.learned.model import RiskModel
+    from onewindow.risk.training import recorded_history
+
+    s = _settings(data_dir, database_url)
+    engines = create_engines(s.database_url)
+    try:
+        with engines.read.connect() as conn:
+            history = list(recorded_history(conn))
+    finally:
+        engines.dispose()
+    frauds = sum(h.fraud for h in history)
+    if len(history) < 100 or frauds < 5 or frauds == len(history):
+        _fail(
+            f"{len(history)} inspected items ({frauds} fraudulent) are too few to learn from; "
+            "record more inspection results first (at least 100 items, both outcomes)."
+        )
+        return
+    with console.status(f"training on {len(history)} items ({frauds} fraudulent)"):
+        trained = RiskModel.train(history)
+    metrics = {"items": len(history), "fraud": frauds}
+    model_id = _committed(
+        s, StoreModel("inspection results recorded in OneWindow", metrics, trained.dumps(), activate)
+    )
+    console.print(
+        f"model [bold]{model_id}[/] trained on {len(history)} items{' and in use' if activate else ''}"
+    )
+
+
+@credit_app.command("reassess")
+def credit_reassess(data_dir: DataDir = None, database_url: DbUrl = None) -> None:
+    """Run the downgrade rules over the whole register (run daily: time alone can downgrade)."""
+    from onewindow.credit.handlers import Reassess
+
+    changed = _committed(_settings(data_dir, database_url), Reassess())
+    for c in changed:
+        console.print(f"{c['uscc']} {c['name']}: now [bold]{c['grade']}[/]")
+    console.print(f"{len(changed)} grades changed")
 
 
 def main() -> None:

@@ -42,7 +42,7 @@ class Scorer(Protocol):
 
     model_id: str
 
-    def score_declaration(self, data: GoodsDeclaration) -> float: ...
+    def score_declaration(self, data: GoodsDeclaration) -> float | None: ...
 
     def threshold_for_rate(self, rate: float) -> float: ...
 
@@ -195,8 +195,9 @@ class RiskRun:
         model_id = None
         if snap.model is not None and isinstance(data, GoodsDeclaration):
             score = snap.model.score_declaration(data)
-            threshold = snap.model.threshold_for_rate(settings.target_rate)
-            model_id = snap.model.model_id
+            if score is not None:
+                threshold = snap.model.threshold_for_rate(settings.target_rate)
+                model_id = snap.model.model_id
         chosen = select(
             number=number,
             agency=agency,

@@ -24,8 +24,14 @@ class ModelScorer:
     def from_text(cls, model_id: str, text: str) -> ModelScorer:
         return cls(model_id, RiskModel.loads(text))
 
-    def score_declaration(self, data: GoodsDeclaration) -> float:
-        return float(max(self.model.score(items_from_goods_declaration(data))))
+    def score_declaration(self, data: GoodsDeclaration) -> float | None:
+        """None when the declaration cannot be scored (a currency with no carried rate): it is
+        then selected by the other parts alone, never refused for it."""
+        try:
+            items = items_from_goods_declaration(data)
+        except ValueError:
+            return None
+        return float(max(self.model.score(items)))
 
     def drivers(self, data: GoodsDeclaration, top: int = 5) -> list[dict[str, Any]]:
         """The features that moved the riskiest item's score most (SHAP values from LightGBM)."""

@@ -339,6 +339,15 @@ def test_facts_before_the_current_grade_took_effect_were_already_weighed() -> No
     )
 
 
+def test_a_violation_found_after_registration_counts_even_if_it_happened_before() -> None:
+    registered = Enterprise.register(JIANGHUAI, "安徽江淮进出口有限公司", DECREE_282, NOW, OFFICER)
+    earlier = violation(ViolationType.SMUGGLING, NOW.date() - timedelta(days=40))
+
+    change = assess(registered, [earlier], 0, NOW.date(), DECREE_282)
+
+    assert change is not None and change.grade == "seriously_dishonest"
+
+
 def test_violations_above_one_permille_with_large_penalties_make_an_enterprise_dishonest() -> None:
     today = NOW.date()
 
