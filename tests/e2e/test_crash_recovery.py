@@ -26,6 +26,10 @@ KILLS = 4
 TOKEN = {"Authorization": "Bearer ow_demo_broker"}
 
 
+# Where automatic processing ends: released, or selected for an inspection an officer will do.
+FINAL = {"released", "inspection"}
+
+
 def _bodies(db: sa.Engine, n: int) -> list[tuple[str, bytes]]:
     with db.connect() as conn:
         usccs = dict(conn.execute(sa.text("SELECT id, uscc FROM organisations WHERE uscc IS NOT NULL")).all())
@@ -85,7 +89,7 @@ def _wait_final(db: sa.Engine, timeout: float = 90) -> dict[str, int]:
             counts = dict(
                 conn.execute(sa.text("SELECT status, count(*) FROM declarations GROUP BY status")).all()
             )
-        if set(counts) <= {"released"} or time.monotonic() > deadline:
+        if set(counts) <= FINAL or time.monotonic() > deadline:
             return counts
         time.sleep(0.5)
 
@@ -135,6 +139,7 @@ async def test_acknowledged_declarations_survive_sigkill_exactly_once_and_releas
         unpublished = conn.execute(sa.text("SELECT count(*) FROM events WHERE published = false")).scalar()
     assert set(acked.values()) <= set(numbers)
     assert len(numbers) == len(set(numbers)) == len(sent) == keys
-    assert counts == {"released": len(sent)}
-    assert len(releases) == len(sent) and all(n == 1 for _, n in releases)
+    assert set(counts) <= FINAL and sum(counts.values()) == len(sent)
+    assert counts.get("inspection", 0) <= 0.05 * len(sent)  # the risk engine's random checks
+    assert len(releases) == counts["released"] and all(n == 1 for _, n in releases)
     assert unpublished == 0

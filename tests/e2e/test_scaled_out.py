@@ -1,5 +1,6 @@
 """The scaled-out deployment: two API processes and a worker on PostgreSQL and NATS JetStream.
-A declaration submitted to one API process is released through the other."""
+A declaration submitted to one API process is released through the other; a risk profile saved
+through one selects the next declaration submitted to the other."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.nats]
 
 BROKER = {"Authorization": "Bearer ow_demo_broker"}
 QUARANTINE = {"Authorization": "Bearer ow_demo_quarantine"}
+CUSTOMS = {"Authorization": "Bearer ow_demo_customs"}
 
 
 async def _status(http: httpx.AsyncClient, number: str, wanted: str, timeout: float = 30) -> dict[str, Any]:
@@ -101,6 +103,29 @@ async def test_submitted_to_one_api_process_released_through_the_other(
                 "events"
             ]
             assert [e["type"] for e in timeline].count("DeclarationReleased") == 1
+
+            # A risk profile saved through one API process selects the next declaration submitted
+            # to the other, with no restart (the engines reload on the shared change counter).
+            profile = {
+                "name": "Processors: scan",
+                "expression": 'startswith(hs_code, "8542")',
+                "channel": "scan",
+                "reason": "Mis-declared chips reported",
+            }
+            r = await api_a.post("/v1/risk/profiles", json=profile, headers=CUSTOMS)
+            assert r.status_code == 201, r.text
+            more_chips = samples.goods_declaration(
+                rng,
+                consignee_uscc=usccs["jianghuai-trade"],
+                declarant_uscc=usccs["gangtong-broker"],
+                commodities=[samples.COMMODITIES[0]],
+                documents=invoice,
+                items=2,
+            )
+            r = await api_b.post("/v1/declarations", json=more_chips, headers=BROKER)
+            assert r.status_code == 201, r.text
+            view = await _status(api_a, r.json()["number"], "inspection")
+            assert {d["agency"]: d["state"] for d in view["dossiers"]} == {"customs": "inspection_ordered"}
     finally:
         for s in (a, b, worker):
             s.stop()

@@ -109,6 +109,8 @@ class SubmitDeclaration(Batchable):
         created: dict[int, Declaration] = {}
         engine = next((subs[i].risk for i in fresh if subs[i].risk is not None), None)
         risk = engine.run(tx) if engine is not None else None
+        if risk is not None:
+            risk.prescore([subs[i].data for i in fresh])
         for office, idx in sorted(by_office.items()):
             serials = repository.allocate_serials(tx.conn, office, year, len(idx))
             for i, serial in zip(idx, serials, strict=True):

@@ -15,7 +15,7 @@ from onewindow.persistence.metadata import insert_ignore
 
 from .dataset import ConveyanceReport, GoodsDeclaration, declaration_adapter
 from .model import Declaration, Dossier, Status, Withdrawal
-from .tables import declarations, dossiers, number_sequences
+from .tables import declaration_containers, declarations, dossiers, number_sequences
 
 Data = GoodsDeclaration | ConveyanceReport
 
@@ -64,6 +64,15 @@ def _declaration_row(d: Declaration) -> dict[str, Any]:
     }
 
 
+def _container_rows(d: Declaration) -> list[dict[str, Any]]:
+    if not isinstance(d.data, GoodsDeclaration):
+        return []
+    return [
+        {"container": c.number, "number": d.number, "kind": d.data.kind, "seals": list(c.seals)}
+        for c in d.data.containers
+    ]
+
+
 def _dossier_row(number: str, d: Dossier) -> dict[str, Any]:
     return {
         "number": number,
@@ -93,6 +102,9 @@ def insert_many(
             cache.put(d.number, d.version, d.data)
     conn.execute(declarations.insert(), [_declaration_row(d) for d in batch])
     conn.execute(dossiers.insert(), [_dossier_row(d.number, x) for d in batch for x in d.dossiers.values()])
+    boxes = [row for d in batch for row in _container_rows(d)]
+    if boxes:
+        conn.execute(declaration_containers.insert(), boxes)
     for d in batch:
         for x in d.dossiers.values():
             x.dirty, x.persisted = False, True
@@ -237,6 +249,13 @@ def save_many(conn: sa.Connection, batch: Sequence[Declaration], cache: DataCach
         ]
         if rows:
             conn.execute(_UPDATE_DATA if amended else _UPDATE_STATE, rows)
+        if rows and amended:
+            changed = [d for d in batch if d.data_changed]
+            dc = declaration_containers.c
+            conn.execute(declaration_containers.delete().where(dc.number.in_([d.number for d in changed])))
+            boxes = [row for d in changed for row in _container_rows(d)]
+            if boxes:
+                conn.execute(declaration_containers.insert(), boxes)
     for d in batch:
         d.data_changed = False
         if cache:

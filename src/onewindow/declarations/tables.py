@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from onewindow.persistence.metadata import JSONDoc, Timestamp, metadata
 
-__all__ = ["declarations", "dossiers", "idempotency_keys", "number_sequences"]
+__all__ = ["declaration_containers", "declarations", "dossiers", "idempotency_keys", "number_sequences"]
 
 declarations = sa.Table(
     "declarations",
@@ -39,6 +39,17 @@ dossiers = sa.Table(
     sa.Column("withdrawal", sa.String(16), nullable=False),
     sa.Column("updated_at", Timestamp, nullable=False),
     sa.Index("ix_dossiers_queue", "agency", "category", "updated_at"),
+)
+
+declaration_containers = sa.Table(
+    "declaration_containers",
+    metadata,
+    # The containers of goods declarations, by container number: what gates and inspections look
+    # up. Rewritten with an amendment; the seals as declared.
+    sa.Column("container", sa.String(11), primary_key=True),
+    sa.Column("number", sa.String(18), primary_key=True),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("seals", JSONDoc, nullable=False),
 )
 
 number_sequences = sa.Table(

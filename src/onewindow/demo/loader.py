@@ -110,10 +110,11 @@ async def load_demo(
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Create the demo organisations, users (with the tokens printed by ``onewindow run``) and
-    ``declarations_count`` declarations; ``ow`` must be started (its worker decides automatically)."""
+    ``declarations_count`` declarations with the credit register and the officers' risk rules
+    (none of them for 0: the identities alone); ``ow`` must be started."""
     rng = random.Random(seed)
     usccs = await create_identities(ow, rng)
-    consignees = await load_risk_picture(ow, rng, usccs)
+    consignees = await load_risk_picture(ow, rng, usccs) if declarations_count else {}
     invoice = await asyncio.to_thread(ow.blobs.put, INVOICE_PDF)
     for org in usccs:
         await ow.committer.run(

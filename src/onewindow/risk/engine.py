@@ -44,6 +44,8 @@ class Scorer(Protocol):
 
     def score_declaration(self, data: GoodsDeclaration) -> float | None: ...
 
+    def score_many(self, batch: Sequence[GoodsDeclaration]) -> list[float | None]: ...
+
     def threshold_for_rate(self, rate: float) -> float: ...
 
     def drivers(self, data: GoodsDeclaration) -> list[dict[str, Any]]: ...
@@ -181,6 +183,15 @@ class RiskRun:
         self.engine, self.snap, self.tx = engine, snap, tx
         self.conn, self.now = tx.conn, tx.now
         self.assessments: list[Assessment] = []
+        self._scores: dict[int, float | None] = {}
+
+    def prescore(self, batch: Sequence[Data]) -> None:
+        """Score a batch's goods declarations at once, before they are assessed one by one."""
+        model = self.snap.model
+        goods = [d for d in batch if isinstance(d, GoodsDeclaration)]
+        if model is not None and len(goods) > 1:
+            for data, score in zip(goods, model.score_many(goods), strict=True):
+                self._scores[id(data)] = score
 
     def assess(
         self, number: str, version: int, data: Data, agency: str, settings: RiskSettings
@@ -194,7 +205,10 @@ class RiskRun:
         score = threshold = None
         model_id = None
         if snap.model is not None and isinstance(data, GoodsDeclaration):
-            score = snap.model.score_declaration(data)
+            key = id(data)
+            if key not in self._scores:
+                self._scores[key] = snap.model.score_declaration(data)
+            score = self._scores[key]  # one score per declaration, whichever agencies ask
             if score is not None:
                 threshold = snap.model.threshold_for_rate(settings.target_rate)
                 model_id = snap.model.model_id
