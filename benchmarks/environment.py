@@ -72,10 +72,8 @@ class BenchEnv:
 
     def risk(self) -> str:
         """What the risk engine had to work with (the engine is on in every benchmark)."""
-        model = (
-            "a LightGBM model trained on the Korean customs history" if learned_model() else "the demo model"
-        )
-        return f"on: demo profiles and credit register, {model}"
+        model = "a LightGBM model trained on the Korean customs history" if learned_model() else "no model"
+        return f"on: {model}, random checks, credit policy (no profiles)"
 
     def drop(self) -> None:
         if self.db == "sqlite":
