@@ -78,7 +78,11 @@ _SUBMIT = {
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
+    try:
+        raw = orjson.dumps(body)
+    except TypeError:  # keys that are str subclasses (SQLAlchemy's column names): the slower path
+        raw = orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
+    return Response(raw, status_code=status, media_type="application/json", headers=headers)
 
 
 def _today(app: Any) -> Any:

@@ -79,10 +79,23 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
     from onewindow.documents.api import router as documents
     from onewindow.identity.api import router as identity
     from onewindow.inspection.api import router as inspection
+    from onewindow.inspection.api import tasks_router as inspections
     from onewindow.risk.api import router as risk
     from onewindow.webhooks.api import router as webhooks
 
-    routers = (declarations, feed, agencies, documents, risk, credit, inspection, webhooks, identity, public)
+    routers = (
+        declarations,
+        feed,
+        agencies,
+        documents,
+        risk,
+        credit,
+        inspection,
+        inspections,
+        webhooks,
+        identity,
+        public,
+    )
     for router in routers:
         app.include_router(router)
     _document_hand_written_bodies(app)

@@ -7,24 +7,29 @@ which is what mutual recognition rests on; a third party reads what it recorded.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from stdnum import imo as stdnum_imo
 from stdnum import iso6346
 
 from onewindow.declarations.api import json_response
+from onewindow.declarations.queries import declaration_view
+from onewindow.documents.store import sniff_media_type
 from onewindow.entrypoints.deps import App, Caller
-from onewindow.identity.model import Role
-from onewindow.kernel.errors import FieldError, InvalidInput
+from onewindow.identity.model import Principal, Role
+from onewindow.kernel.errors import FieldError, InvalidInput, NotFound
 
-from .handlers import RecordResult
-from .tables import inspection_results
+from .handlers import Annotate, AttendTask, CloseTask, OpenTask, RecordFindings, RecordResult, RecordScan
+from .model import Task
+from .tables import inspection_results, scan_annotations, scan_records
+from .tasks import load_task, task_view, tasks_of
 
-__all__ = ["router"]
+__all__ = ["router", "tasks_router"]
 
 router = APIRouter(prefix="/v1/inspection-results", tags=["inspection"])
 
@@ -112,3 +117,192 @@ def list_results(
         q = q.where(r.inspector_org == caller.org_id)
     with app.engines.read.connect() as conn:
         return json_response({"results": [dict(x._mapping) for x in conn.execute(q)]})
+
+
+# -- joint inspection tasks -------------------------------------------------------------------------
+
+tasks_router = APIRouter(prefix="/v1/inspections", tags=["inspection"])
+SCAN_TYPES = ("image/png", "image/jpeg", "image/tiff")
+MAX_SCAN_BYTES = 50 * 1024 * 1024
+
+
+class FindingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    kind: Literal["scan", "manual", "sampling", "lab_test", "document", "boarding", "treatment"]
+    checked: Annotated[str, Field(min_length=1, max_length=2000)]
+    findings: Annotated[str, Field(max_length=4000)] = ""
+    fraud: bool
+    critical: bool = False
+
+
+class Region(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    x: Annotated[int, Field(ge=0)]
+    y: Annotated[int, Field(ge=0)]
+    width: Annotated[int, Field(ge=1)]
+    height: Annotated[int, Field(ge=1)]
+
+
+class AnnotationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    note: Annotated[str, Field(min_length=1, max_length=2000)]
+    region: Region | None = None
+
+
+def _visible_task(
+    conn: sa.Connection, task_id: str, caller: Principal, *, officers_only: bool = False
+) -> Task:
+    """Officers of an agency on the task and the port office see it; the declarant of its
+    declarations sees it too (the appointment), but not the scans."""
+    task = load_task(conn, task_id)
+    if caller.role in (Role.PORT_OFFICE, Role.ADMIN):
+        return task
+    if caller.role is Role.OFFICER and caller.agency in task.agencies:
+        return task
+    if not officers_only and caller.role is Role.DECLARANT and caller.org_id == task.org_id:
+        return task
+    raise NotFound("inspection", "查验任务", task_id)
+
+
+def _officer(caller: Principal) -> str:
+    caller.require(Role.OFFICER)
+    assert caller.agency is not None
+    return caller.agency
+
+
+@tasks_router.get("", summary="The joint inspections of a declaration")
+def list_tasks(number: str, caller: Caller, app: App) -> Response:
+    with app.engines.read.connect() as conn:
+        declaration_view(conn, number, caller)  # 404 unless the caller may see the declaration
+        tasks = [_visible_task(conn, t, caller) for t in tasks_of(conn, number)]
+    return json_response({"inspections": [task_view(t) for t in tasks]})
+
+
+@tasks_router.get("/{task_id}", summary="A joint inspection: orders, appointment, who was there")
+def read_task(task_id: str, caller: Caller, app: App) -> Response:
+    with app.engines.read.connect() as conn:
+        task = _visible_task(conn, task_id, caller)
+        view = task_view(task)
+        if caller.role is not Role.DECLARANT:
+            view["results"] = _rows(
+                conn, sa.select(inspection_results).where(inspection_results.c.task_id == task_id)
+            )
+    return json_response(view)
+
+
+def _rows(conn: sa.Connection, q: sa.Select[Any]) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
+@tasks_router.post("/{task_id}/open", summary="Open the container (board the vessel), once for all")
+async def open_task(task_id: str, caller: Caller, app: App) -> Response:
+    return json_response(await app.committer.run(OpenTask(task_id, _officer(caller), caller.actor)))
+
+
+@tasks_router.post("/{task_id}/attend", summary="Record that you are at the inspection")
+async def attend(task_id: str, caller: Caller, app: App) -> Response:
+    return json_response(await app.committer.run(AttendTask(task_id, _officer(caller), caller.actor)))
+
+
+@tasks_router.post("/{task_id}/findings", status_code=201, summary="Your agency's own findings")
+async def findings(task_id: str, body: FindingsIn, caller: Caller, app: App) -> Response:
+    agency = _officer(caller)
+    op = RecordFindings(
+        task_id,
+        agency,
+        caller.org_id,
+        caller.actor,
+        body.kind,
+        body.checked,
+        body.findings,
+        body.fraud,
+        body.critical,
+    )
+    return json_response(await app.committer.run(op), 201)
+
+
+@tasks_router.post("/{task_id}/close", summary="Close the inspection (every agency has its findings)")
+async def close(task_id: str, caller: Caller, app: App) -> Response:
+    return json_response(await app.committer.run(CloseTask(task_id, _officer(caller))))
+
+
+@tasks_router.post("/{task_id}/scans", status_code=201, summary="Attach a scan image (一机两屏)")
+async def scan(
+    task_id: str,
+    caller: Caller,
+    app: App,
+    file: Annotated[UploadFile, File(description="The scanner's image: PNG, JPEG or TIFF")],
+    scanner_id: Annotated[str, Form(min_length=1, max_length=32)],
+    container: Annotated[str | None, Form(min_length=11, max_length=11)] = None,
+    taken_at: Annotated[datetime | None, Form()] = None,
+) -> Response:
+    agency = _officer(caller)
+    data = await file.read(MAX_SCAN_BYTES + 1)
+    media_type = sniff_media_type(data)
+    errors = []
+    if len(data) > MAX_SCAN_BYTES:
+        errors.append(
+            FieldError("file", "too_large", "A scan image is at most 50 MiB.", "机检图像不超过 50 MiB。")
+        )
+    elif media_type not in SCAN_TYPES:
+        errors.append(
+            FieldError(
+                "file", "media_type", "Send a PNG, JPEG or TIFF image.", "请上传 PNG、JPEG 或 TIFF 图像。"
+            )
+        )
+    if taken_at is not None and taken_at.tzinfo is None:
+        errors.append(
+            FieldError("taken_at", "timezone_missing", "Give the time with its offset.", "请注明时区。")
+        )
+    if errors:
+        raise InvalidInput(errors)
+    assert media_type is not None
+    sha = await asyncio.to_thread(app.blobs.put, data)
+    op = RecordScan(
+        task_id,
+        agency,
+        caller.actor,
+        scanner_id,
+        container.upper() if container else None,
+        sha,
+        media_type,
+        taken_at or app.clock.now(),
+    )
+    return json_response(await app.committer.run(op), 201)
+
+
+@tasks_router.get("/{task_id}/scans", summary="The task's scans with every agency's annotations")
+def list_scans(task_id: str, caller: Caller, app: App) -> Response:
+    s, a = scan_records.c, scan_annotations.c
+    with app.engines.read.connect() as conn:
+        _visible_task(conn, task_id, caller, officers_only=True)
+        scans = _rows(conn, sa.select(scan_records).where(s.task_id == task_id).order_by(s.taken_at))
+        notes = _rows(
+            conn,
+            sa.select(scan_annotations).where(a.scan_id.in_([x["id"] for x in scans])).order_by(a.created_at),
+        )
+    for x in scans:
+        x["annotations"] = [n for n in notes if n["scan_id"] == x["id"]]
+        x["image_url"] = f"/v1/inspections/{task_id}/scans/{x['id']}/image"
+    return json_response({"scans": scans})
+
+
+@tasks_router.get("/{task_id}/scans/{scan_id}/image", summary="The scan image itself")
+async def scan_image(task_id: str, scan_id: str, caller: Caller, app: App) -> Response:
+    s = scan_records.c
+    with app.engines.read.connect() as conn:
+        _visible_task(conn, task_id, caller, officers_only=True)
+        row = conn.execute(sa.select(scan_records).where(s.id == scan_id, s.task_id == task_id)).first()
+    if row is None:
+        raise NotFound("scan", "机检图像", scan_id)
+    data = await asyncio.to_thread(app.blobs.open, row.image_sha256)
+    return Response(data, media_type=row.media_type)
+
+
+@tasks_router.post("/{task_id}/scans/{scan_id}/annotations", status_code=201, summary="Annotate a scan")
+async def annotate(task_id: str, scan_id: str, body: AnnotationIn, caller: Caller, app: App) -> Response:
+    agency = _officer(caller)
+    region = body.region.model_dump() if body.region else None
+    return json_response(
+        await app.committer.run(Annotate(scan_id, agency, caller.actor, body.note, region)), 201
+    )

@@ -29,7 +29,7 @@ from .events import IpRightHold
 from .selection import INSPECTIONS, Alert, Channel, GradePolicy, IpRight, Profile, RiskSettings, select
 from .tables import risk_assessments
 
-__all__ = ["Assessment", "Grades", "RiskEngine", "RiskRun", "Scorer", "Snapshot"]
+__all__ = ["Assessment", "Grades", "RiskEngine", "RiskRun", "Scorer", "Snapshot", "accepted_result"]
 
 log = logging.getLogger(__name__)
 
@@ -246,53 +246,7 @@ class RiskRun:
     def _recognised(
         self, number: str, data: Data, agency: str, settings: RiskSettings
     ) -> dict[str, Any] | None:
-        """A result that covers the whole consignment, by an inspector, of a kind and age the
-        agency accepts, that found nothing wrong. Every container must be covered (or the
-        declaration as a whole); a result that found fraud is never accepted in place of one's own."""
-        r = inspection_results.c
-        containers = [c.number for c in data.containers] if isinstance(data, GoodsDeclaration) else []
-        vessel = data.vessel.imo if isinstance(data, ConveyanceReport) else None
-        oldest = self.now - timedelta(days=max(x.max_age_days for x in settings.recognise))
-        target = [r.number == number]
-        if containers:
-            target.append(r.container.in_(containers))
-        if vessel:
-            target.append(r.vessel_imo == vessel)
-        rows = self.conn.execute(
-            sa.select(
-                r.id,
-                r.number,
-                r.container,
-                r.vessel_imo,
-                r.inspector_kind,
-                r.agency,
-                r.inspector_org,
-                r.kind,
-                r.fraud,
-                r.inspected_at,
-            )
-            .where(sa.or_(*target), r.inspected_at >= oldest)
-            .order_by(r.inspected_at.desc())
-        ).all()
-        accepted = [x for x in rows if not x.fraud and x.agency != agency and _accepts(settings, x, self.now)]
-        whole = [x for x in accepted if x.number == number and x.container is None]
-        covered = {x.container for x in accepted}
-        if whole:
-            pick = whole[0]
-        elif containers and covered >= set(containers):
-            pick = next(x for x in accepted if x.container)
-        elif vessel and any(x.vessel_imo == vessel for x in accepted):
-            pick = next(x for x in accepted if x.vessel_imo == vessel)
-        else:
-            return None
-        return {
-            "result_id": pick.id,
-            "inspector": pick.agency or pick.inspector_org,
-            "inspector_kind": pick.inspector_kind,
-            "kind": pick.kind,
-            "inspected_at": pick.inspected_at.isoformat(),
-            "results": [x.id for x in accepted],
-        }
+        return accepted_result(self.conn, self.now, number, data, agency, settings)
 
     def flush(self) -> None:
         """Write the assessments, and tell each right holder of goods held for its rights."""
@@ -318,6 +272,61 @@ class RiskRun:
             ]
         )
         self.assessments.clear()
+
+
+def accepted_result(
+    conn: sa.Connection, now: datetime, number: str, data: Data, agency: str, settings: RiskSettings
+) -> dict[str, Any] | None:
+    """A recorded result that covers the whole consignment (or vessel), by an inspector, of a kind
+    and age ``agency`` accepts, that found nothing wrong: mutual recognition. Every container must
+    be covered (or the declaration as a whole); a result that found fraud is never accepted in
+    place of one's own."""
+    if not settings.recognise:
+        return None
+    r = inspection_results.c
+    containers = [c.number for c in data.containers] if isinstance(data, GoodsDeclaration) else []
+    vessel = data.vessel.imo if isinstance(data, ConveyanceReport) else None
+    oldest = now - timedelta(days=max(x.max_age_days for x in settings.recognise))
+    target = [r.number == number]
+    if containers:
+        target.append(r.container.in_(containers))
+    if vessel:
+        target.append(r.vessel_imo == vessel)
+    rows = conn.execute(
+        sa.select(
+            r.id,
+            r.number,
+            r.container,
+            r.vessel_imo,
+            r.inspector_kind,
+            r.agency,
+            r.inspector_org,
+            r.kind,
+            r.fraud,
+            r.inspected_at,
+        )
+        .where(sa.or_(*target), r.inspected_at >= oldest)
+        .order_by(r.inspected_at.desc())
+    ).all()
+    accepted = [x for x in rows if not x.fraud and x.agency != agency and _accepts(settings, x, now)]
+    whole = [x for x in accepted if x.number == number and x.container is None]
+    covered = {x.container for x in accepted}
+    if whole:
+        pick = whole[0]
+    elif containers and covered >= set(containers):
+        pick = next(x for x in accepted if x.container)
+    elif vessel and any(x.vessel_imo == vessel for x in accepted):
+        pick = next(x for x in accepted if x.vessel_imo == vessel)
+    else:
+        return None
+    return {
+        "result_id": pick.id,
+        "inspector": pick.agency or pick.inspector_org,
+        "inspector_kind": pick.inspector_kind,
+        "kind": pick.kind,
+        "inspected_at": pick.inspected_at.isoformat(),
+        "results": [x.id for x in accepted],
+    }
 
 
 def _accepts(settings: RiskSettings, row: Any, now: datetime) -> bool:
