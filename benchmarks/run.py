@@ -3,6 +3,7 @@
     .venv/bin/python -m benchmarks.run                 # SQLite (the embedded default) and PostgreSQL
     .venv/bin/python -m benchmarks.run --db sqlite     # one database only
     .venv/bin/python -m benchmarks.run --million       # also stream a 1,000,000-declaration file
+    .venv/bin/python -m benchmarks.run --only risk     # some of: http, bulk, risk, gate
 
 Every figure has a baseline measured in the same run on this machine, and its ratio. Durability:
 SQLite in WAL mode with synchronous=FULL (a commit is on disk before it is acknowledged);
@@ -41,19 +42,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bulk", type=int, default=100_000, help="declarations in the bulk import file")
     parser.add_argument("--million", action="store_true", help="also import 1,000,000 declarations (slow)")
     parser.add_argument("--quick", action="store_true", help="short phases, small files (a smoke run)")
+    parser.add_argument(
+        "--only", default="http,bulk,risk,gate", help="comma-separated: http, bulk, risk, gate"
+    )
     args = parser.parse_args(argv)
+    only = {x.strip() for x in args.only.split(",")}
     if args.quick:
         args.seconds, args.bulk = 3.0, 5_000
     figures: list[dict[str, Any]] = []
     for db in args.db.split(","):
+        if not only & {"http", "bulk"}:
+            break
         with BenchEnv.create(db.strip()) as env:
-            for figure in asyncio.run(scenarios.http_figures(env, args.seconds)):
-                emit(figure, figures)
-            for figure in scenarios.bulk_figures(env, args.bulk):
-                emit(figure, figures)
+            if "http" in only:
+                for figure in asyncio.run(scenarios.http_figures(env, args.seconds)):
+                    emit(figure, figures)
+            if "bulk" in only:
+                for figure in scenarios.bulk_figures(env, args.bulk):
+                    emit(figure, figures)
             if args.million:
                 for figure in scenarios.bulk_figures(env, 1_000_000, name="million"):
                     emit(figure, figures)
+    if "risk" in only:
+        from benchmarks import risk
+
+        for figure in risk.figures(repeat=3 if args.quick else 7, calls=1_000 if args.quick else 5_000):
+            emit(figure, figures)
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     (RESULTS / f"{stamp}.jsonl").write_text(
