@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -194,7 +194,7 @@ def containers_of(body: dict[str, Any]) -> list[str]:
 # -- profiles --------------------------------------------------------------------------------------
 
 
-async def test_a_profile_written_by_customs_selects_the_next_declaration_for_it_and_the_agencies_it_shares_with(
+async def test_a_customs_profile_selects_the_next_declaration_for_customs_and_the_agencies_it_shares_with(
     world: World,
 ) -> None:
     before = await submit_goods(world, BANANAS)
@@ -206,7 +206,10 @@ async def test_a_profile_written_by_customs_selects_the_next_declaration_for_it_
     assert created["shared_with"] == ["quarantine"]
     assert created["revision"] == 1 and created["active"] is True
     number = await submit_goods(world, BANANAS)  # no restart: the next declaration uses it
-    assert await states(world, number) == {"customs": "inspection_ordered", "quarantine": "inspection_ordered"}
+    assert await states(world, number) == {
+        "customs": "inspection_ordered",
+        "quarantine": "inspection_ordered",
+    }
 
     seen_by_customs = await assessments(world, number, CUSTOMS)
     assert [a["agency"] for a in seen_by_customs] == ["customs"]
@@ -292,7 +295,10 @@ async def test_only_the_owner_agency_revises_or_withdraws_a_profile(world: World
     assert (r.json()["revision"], r.json()["channel"]) == (2, "scan")
     number = await submit_goods(world, BANANAS)
     assert (await assessment(world, number))["channel"] == "scan"
-    assert await states(world, number) == {"customs": "inspection_ordered", "quarantine": "inspection_ordered"}
+    assert await states(world, number) == {
+        "customs": "inspection_ordered",
+        "quarantine": "inspection_ordered",
+    }
 
     r = await world.call("DELETE", path, CUSTOMS)
     assert r.status_code == 204, r.text
@@ -335,7 +341,9 @@ async def test_an_alert_posted_by_quarantine_on_the_consignee_makes_customs_sele
 # -- mutual recognition ----------------------------------------------------------------------------
 
 
-async def test_a_container_quarantine_opened_two_days_ago_is_not_opened_again_by_customs(world: World) -> None:
+async def test_a_container_quarantine_opened_two_days_ago_is_not_opened_again_by_customs(
+    world: World,
+) -> None:
     await profile(world, name="Electronics scan", expression=ANY_ELECTRONICS, channel="scan")
     body = with_two_containers(world, await goods(world, ELECTRONICS))
     results = []
@@ -350,13 +358,15 @@ async def test_a_container_quarantine_opened_two_days_ago_is_not_opened_again_by
     customs = (await dossiers(world, number))["customs"]
     assert customs["state"] == "released"
     assert "mutual recognition" in customs["reason"]
-    recognised = (await assessment(world, number))["explanation"]["recognised"]
+    assessed = await assessment(world, number)
+    assert (assessed["channel"], assessed["selected"]) == ("scan", True)  # selected, yet not opened again
+    recognised = assessed["explanation"]["recognised"]
     assert recognised["result_id"] in results
     assert recognised["inspector"] == "quarantine"
     assert sorted(recognised["results"]) == sorted(results)
 
 
-REFUSED_RESULTS = {
+REFUSED_RESULTS: dict[str, dict[str, Any]] = {
     "a document check": {"kind": "document"},
     "a result 40 days old": {"days_ago": 40},
     "a result that found fraud": {"fraud": True},
@@ -366,7 +376,9 @@ REFUSED_RESULTS = {
 
 
 @pytest.mark.parametrize("case", list(REFUSED_RESULTS))
-async def test_customs_inspects_itself_when_the_result_on_record_does_not_qualify(world: World, case: str) -> None:
+async def test_customs_inspects_itself_when_the_result_on_record_does_not_qualify(
+    world: World, case: str
+) -> None:
     options = dict(REFUSED_RESULTS[case])
     token = options.pop("token", QUARANTINE)
     only_first = options.pop("only_first", False)
@@ -469,7 +481,9 @@ async def test_an_accredited_inspectors_scan_is_accepted_by_customs_but_not_a_cl
 
 
 @pytest.mark.parametrize("rate", [1.0, 0.0])
-async def test_random_checks_are_drawn_reproducibly_from_the_declaration_number(tmp_path: Path, rate: float) -> None:
+async def test_random_checks_are_drawn_reproducibly_from_the_declaration_number(
+    tmp_path: Path, rate: float
+) -> None:
     config = risk_config({"target_rate": 0.02, "random_rate": rate})
     async with running(tmp_path / "onewindow", config) as world:
         numbers = [await submit_goods(world, ELECTRONICS) for _ in range(3)]
@@ -531,7 +545,9 @@ async def selected_electronics(world: World) -> str:
     return number
 
 
-async def overrule(world: World, token: str, number: str, channel: str, agency: str = "customs") -> httpx.Response:
+async def overrule(
+    world: World, token: str, number: str, channel: str, agency: str = "customs"
+) -> httpx.Response:
     body = {"channel": channel, "reason": "Known consignee; goods seen at the quay."}
     return await world.call("POST", f"/v1/risk/assessments/{number}/{agency}/overrule", token, json=body)
 
@@ -564,11 +580,6 @@ async def test_another_agency_cannot_overrule_customs_nor_anyone_to_the_same_cha
     assert await states(world, number) == {"customs": "inspection_ordered"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="risk/handlers.py Overrule.run compares with the engine's assessment, not with the channel "
-    "the last overrule set: a second overrule to the same channel is not refused",
-)
 async def test_overruling_twice_to_the_same_channel_is_refused_the_second_time(world: World) -> None:
     number = await selected_electronics(world)
     r = await overrule(world, CUSTOMS, number, "document_check")
@@ -579,6 +590,17 @@ async def test_overruling_twice_to_the_same_channel_is_refused_the_second_time(w
     assert error(again, 409)["code"] == "same_channel"
     overrules = (await assessment(world, number))["overrules"]
     assert [(o["from_channel"], o["to_channel"]) for o in overrules] == [("manual", "document_check")]
+
+
+async def test_a_manual_inspection_can_be_overruled_to_a_scan(world: World) -> None:
+    number = await selected_electronics(world)
+
+    r = await overrule(world, CUSTOMS, number, "scan")
+
+    assert r.status_code == 200, r.text
+    overrules = (await assessment(world, number))["overrules"]
+    assert [(o["from_channel"], o["to_channel"]) for o in overrules] == [("manual", "scan")]
+    assert await states(world, number) == {"customs": "inspection_ordered"}
 
 
 # -- reading the picture ---------------------------------------------------------------------------

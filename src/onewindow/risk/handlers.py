@@ -14,7 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from onewindow.agencies.base import Agency
+from onewindow.agencies.states import Category
 from onewindow.declarations.handlers import DecideDossier
+from onewindow.declarations.tables import dossiers
 from onewindow.kernel.errors import Conflict, FieldError, InvalidInput, NotFound, NotPermitted
 from onewindow.persistence.committer import Transaction
 from onewindow.persistence.versions import bump
@@ -22,7 +24,7 @@ from onewindow.persistence.versions import bump
 from .profiles.language import ProfileExpressionError
 from .repository import MODEL, PROFILES, compile_profile_expression
 from .selection import Channel
-from .tables import ip_rights, risk_alerts, risk_models, risk_overrules, risk_profiles
+from .tables import ip_rights, risk_alerts, risk_assessments, risk_models, risk_overrules, risk_profiles
 
 __all__ = [
     "ActivateModel",
@@ -240,18 +242,8 @@ class Overrule:
     actor: str
 
     def run(self, tx: Transaction) -> dict[str, Any]:
-        from .tables import risk_assessments
-
-        a = risk_assessments.c
-        latest = tx.conn.execute(
-            sa.select(a.channel, a.version)
-            .where(a.number == self.number, a.agency == self.agency.code)
-            .order_by(a.version.desc())
-            .limit(1)
-        ).first()
-        if latest is None:
-            raise NotFound("risk assessment", "风险评估", f"{self.number}/{self.agency.code}")
-        if latest.channel == self.channel.value:
+        current = self._current_channel(tx.conn)
+        if current == self.channel.value:
             raise Conflict(
                 "same_channel",
                 f"The channel is already {self.channel.value}.",
@@ -261,22 +253,51 @@ class Overrule:
             risk_overrules.insert().values(
                 number=self.number,
                 agency=self.agency.code,
-                from_channel=latest.channel,
+                from_channel=current,
                 to_channel=self.channel.value,
                 reason=self.reason,
                 overruled_by=self.actor,
                 overruled_at=tx.now,
             )
         )
-        decision = CHANNEL_DECISION.get(self.channel)
         receipt = None
-        if decision is not None:
-            reason = f"Risk channel overruled ({latest.channel} -> {self.channel.value}): {self.reason}"
+        decision = CHANNEL_DECISION.get(self.channel)
+        if decision is not None and not self._already(tx.conn, decision):
+            reason = f"Risk channel overruled ({current} -> {self.channel.value}): {self.reason}"
             receipt = DecideDossier(self.number, self.agency, decision, reason, self.actor).run(tx)
         return {
             "number": self.number,
             "agency": self.agency.code,
-            "from_channel": latest.channel,
+            "from_channel": current,
             "to_channel": self.channel.value,
             "status": receipt.status if receipt else None,
         }
+
+    def _current_channel(self, conn: sa.Connection) -> str:
+        """The channel in force: the last overrule's, else the engine's latest assessment."""
+        o, a = risk_overrules.c, risk_assessments.c
+        overruled = conn.execute(
+            sa.select(o.to_channel)
+            .where(o.number == self.number, o.agency == self.agency.code)
+            .order_by(o.id.desc())
+            .limit(1)
+        ).scalar()
+        if overruled is not None:
+            return str(overruled)
+        assessed = conn.execute(
+            sa.select(a.channel)
+            .where(a.number == self.number, a.agency == self.agency.code)
+            .order_by(a.version.desc())
+            .limit(1)
+        ).scalar()
+        if assessed is None:
+            raise NotFound("risk assessment", "风险评估", f"{self.number}/{self.agency.code}")
+        return str(assessed)
+
+    def _already(self, conn: sa.Connection, decision: str) -> bool:
+        """A dossier under inspection stays so when one inspection channel replaces another."""
+        d = dossiers.c
+        category = conn.execute(
+            sa.select(d.category).where(d.number == self.number, d.agency == self.agency.code)
+        ).scalar()
+        return decision == "order_inspection" and category == Category.INSPECTION.value
