@@ -25,7 +25,7 @@ from onewindow.risk.learned.history import LabelledItem
 
 __all__ = ["FORMAT", "RiskModel"]
 
-FORMAT = "onewindow.risk.learned/1"
+FORMAT = "onewindow.risk.learned/2"
 
 PARAMS: dict[str, Any] = {
     "objective": "binary",
