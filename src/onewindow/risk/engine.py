@@ -212,14 +212,17 @@ class RiskRun:
             if score is not None:
                 threshold = snap.model.threshold_for_rate(settings.target_rate)
                 model_id = snap.model.model_id
+        # The per-item records are built only when a profile or a right could read them.
+        profiles = [p for p in snap.profiles if p.used_by(agency, self.now)]
+        readers = profiles or (settings.ip_protection and snap.ip_rights)
         chosen = select(
             number=number,
             agency=agency,
             seed=self.engine.seed,
             settings=settings,
-            records=fields.records(data, grade.grade),
+            records=fields.records(data, grade.grade) if readers else [],
             subjects=fields.subjects(data),
-            profiles=snap.profiles,
+            profiles=profiles,
             alerts=snap.alerts,
             ip_rights=snap.ip_rights,
             grade=grade,
