@@ -37,6 +37,7 @@ from onewindow.kernel.clock import SystemClock
 from onewindow.kernel.errors import NotFound
 from onewindow.persistence.committer import Committer
 from onewindow.persistence.engine import create_engines
+from onewindow.risk.engine import RiskEngine
 from onewindow.risk.repository import build_engine
 from onewindow.settings import Settings
 
@@ -59,6 +60,7 @@ def run_import(
 ) -> dict[str, Any]:
     job = ImportJob(s, file, org, user, _declaring_uscc(s, org, user), batch, check_only)
     discover(s.agency_config)  # load the plug-ins and code tables once, before forking
+    _preload_risk(s)  # the learned model too: its arrays are shared by the children, never copied
     quiet_garbage_collector()  # and freeze them, so the children's collectors never touch (copy) them
     ctx = multiprocessing.get_context("fork")  # the children share the parent's loaded code tables
     done: Synchronized[int] = ctx.Value("q", 0)
@@ -86,6 +88,22 @@ def run_import(
     if failed or errors:
         raise RuntimeError(f"import worker failed ({errors or failed}); re-running the file is safe")
     return _merge(reports)
+
+
+_RISK: RiskEngine | None = None  # built by the parent, inherited by the forked workers
+
+
+def _preload_risk(s: Settings) -> None:
+    global _RISK
+    if s.risk != "on":
+        return
+    _RISK = build_engine(s.risk_seed)
+    engines = create_engines(s.database_url)
+    try:
+        with engines.read.connect() as conn:
+            _RISK.snapshot(conn)
+    finally:
+        engines.dispose()
 
 
 def _declaring_uscc(s: Settings, org: str, user: str) -> str | None:
@@ -138,7 +156,7 @@ def _import_shard(job: ImportJob, k: int, n: int, done: Synchronized[int]) -> di
             progress=advance,
             shard=k,
             shards=n,
-            risk=build_engine(s.risk_seed) if s.risk == "on" else None,
+            risk=_RISK,
         )
         return import_lines(importer, job.file).as_dict()
     finally:
