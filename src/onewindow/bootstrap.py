@@ -16,6 +16,7 @@ from onewindow.agencies.registry import AgencyRegistry, discover
 from onewindow.documents.index import DocumentIndex
 from onewindow.documents.store import BlobStore
 from onewindow.identity.service import TokenCache
+from onewindow.inspection.scheduling import book_appointment
 from onewindow.inspection.tasks import CONSUMER as INSPECTIONS
 from onewindow.inspection.tasks import order_handler
 from onewindow.kernel.clock import Clock, SystemClock
@@ -65,7 +66,9 @@ class OneWindow:
         self.relay = Relay(self.engines.read, self.committer, self.broker, poll=0.02)
         self.committer.add_listener(self.relay.wake)
         await self.broker.subscribe(AUTOMATION, automation_handler(self.agencies, self.committer, self.risk))
-        await self.broker.subscribe(INSPECTIONS, order_handler(self.agencies, self.committer))
+        await self.broker.subscribe(
+            INSPECTIONS, order_handler(self.agencies, self.committer, book_appointment)
+        )
         fanout = fanout_handler(
             self.engines.read, self.committer, cache_seconds=self.settings.webhook_subscription_cache_seconds
         )

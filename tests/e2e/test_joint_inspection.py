@@ -13,7 +13,7 @@ import pytest
 
 from onewindow.demo.samples import COMMODITIES
 from onewindow.settings import Settings
-from tests.fixtures.app import BORDER, BROKER, CUSTOMS, PDF, QUARANTINE, World, start_world
+from tests.fixtures.app import BORDER, BROKER, CUSTOMS, PDF, PORT_OFFICE, QUARANTINE, World, start_world
 
 BANANAS = [c for c in COMMODITIES if c.hs.startswith("0803")]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -249,3 +249,64 @@ async def test_a_vessel_call_gets_one_joint_boarding(world: World) -> None:
     [task] = await tasks(world, number, token="ow_demo_shipping_agent")
     assert task["subject_kind"] == "conveyance" and task["agencies"] == ["border", "quarantine"]
     assert {o["kind"] for o in task["orders"]} == {"boarding"}
+
+
+async def register(world: World, facility: dict[str, Any]) -> None:
+    r = await world.call("POST", "/v1/facilities", PORT_OFFICE, json=facility)
+    assert r.status_code == 201, r.text
+
+
+async def test_the_trader_gets_one_appointment_where_both_agencies_and_the_scanner_are_free(
+    world: World,
+) -> None:
+    sha = await world.upload(BROKER, PDF)
+    body = world.goods(commodities=BANANAS, documents=[{"type": "invoice", "sha256": sha}])
+    port = body["port_of_entry"]
+    site = {
+        "id": "SITE-1",
+        "kind": "inspection_site",
+        "name": "Joint inspection site",
+        "name_zh": "联合查验场地",
+        "port": port,
+        "owner": "customs",
+        "shared_with": ["quarantine"],
+        "capacity": 2,
+        "hours": {"always": True},
+    }
+    await register(world, site)
+    await register(world, {**site, "id": "SCAN-1", "kind": "scanner", "site": "SITE-1", "capacity": 1})
+    r = await world.call("POST", "/v1/declarations", BROKER, json=body)
+    number = r.json()["number"]
+    await world.settle()
+
+    await order(world, CUSTOMS, "customs", number, "order_inspection")
+    await order(world, QUARANTINE, "quarantine", number, "order_sampling")
+
+    [task] = await tasks(world, number)
+    assert task["status"] == "scheduled" and task["site_id"] == "SITE-1" and task["booking_id"]
+    bookings = (await world.call("GET", "/v1/facilities/SITE-1/bookings", PORT_OFFICE)).json()["bookings"]
+    live = [b for b in bookings if b["status"] in ("booked", "moved")]
+    assert len(live) == 1 and sorted(live[0]["agencies"]) == ["customs", "quarantine"]
+    timeline = (await world.call("GET", f"/v1/declarations/{number}/timeline", BROKER)).json()["events"]
+    scheduled = [e for e in timeline if e["type"] == "InspectionScheduled"]
+    assert (
+        scheduled
+        and scheduled[-1]["site"] == "SITE-1"
+        and scheduled[-1]["agencies"] == ["customs", "quarantine"]
+    )
+
+    # The site closes at short notice over the appointment: the booking moves, the task follows,
+    # and the trader is told the new time.
+    start = datetime.fromisoformat(task["scheduled_at"])
+    closure = {
+        "starts_at": (start - timedelta(minutes=1)).isoformat(),
+        "ends_at": (start + timedelta(hours=3)).isoformat(),
+        "reason": "Typhoon warning",
+    }
+    r = await world.call("POST", "/v1/facilities/SITE-1/closures", PORT_OFFICE, json=closure)
+    assert r.status_code == 201, r.text
+    await world.settle()
+    [moved] = await tasks(world, number)
+    assert datetime.fromisoformat(moved["scheduled_at"]) >= start + timedelta(hours=3)
+    timeline = (await world.call("GET", f"/v1/declarations/{number}/timeline", BROKER)).json()["events"]
+    assert [e["type"] for e in timeline].count("InspectionScheduled") >= 2

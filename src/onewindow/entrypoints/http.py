@@ -77,6 +77,8 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
     from onewindow.declarations.api import feed
     from onewindow.declarations.api import router as declarations
     from onewindow.documents.api import router as documents
+    from onewindow.facilities.api import public as facilities_public
+    from onewindow.facilities.api import router as facilities
     from onewindow.identity.api import router as identity
     from onewindow.inspection.api import router as inspection
     from onewindow.inspection.api import tasks_router as inspections
@@ -92,9 +94,11 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
         credit,
         inspection,
         inspections,
+        facilities,
         webhooks,
         identity,
         public,
+        facilities_public,
     )
     for router in routers:
         app.include_router(router)

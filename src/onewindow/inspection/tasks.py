@@ -247,10 +247,47 @@ def agencies_with_findings(conn: sa.Connection, task_id: str) -> set[str]:
     return {a for (a,) in conn.execute(sa.select(r.agency).where(r.task_id == task_id)) if a}
 
 
+@dataclass
+class FollowBooking:
+    """The facilities register moved an inspection's booking (a site closed, hours changed): the
+    task follows, and the declarant is told the new time (or that one is being found)."""
+
+    event_id: str
+    booking_id: str
+    task_id: str
+    facility_id: str
+    starts_at: datetime | None
+
+    def run(self, tx: Transaction) -> None:
+        if not claim_processed(tx.conn, CONSUMER, self.event_id, tx.now):
+            return
+        try:
+            task = load_task(tx.conn, self.task_id)
+        except NotFound:
+            return
+        if task.booking_id != self.booking_id or task.status not in (TaskStatus.OPEN, TaskStatus.SCHEDULED):
+            return
+        if self.starts_at is None:
+            task.site_id, task.booking_id, task.scheduled_at = None, None, None
+            task.status = TaskStatus.OPEN
+        else:
+            task.schedule(self.facility_id, self.booking_id, self.starts_at, tx.now)
+        save_task(tx, task)
+
+
 def order_handler(
     registry: AgencyRegistry, committer: Committer, scheduler: Scheduler | None = None
 ) -> Handler:
     async def handle(env: Envelope) -> None:
+        if env.type == "BookingMoved" and env.body.get("purpose") in ("joint_inspection", "boarding"):
+            b = env.body
+            starts = datetime.fromisoformat(str(b["starts_at"])) if b.get("starts_at") else None
+            await committer.run(
+                FollowBooking(
+                    env.event_id, str(b["booking_id"]), str(b["reference"]), str(b["facility_id"]), starts
+                )
+            )
+            return
         if env.type != "DossierDecided" or env.number is None or env.agency is None:
             return
         body = env.body

@@ -1,0 +1,1 @@
+"""Shared facilities: opening hours, the scheduler's constraints, bookings moved by closures."""
