@@ -76,9 +76,11 @@ class BulkImporter:
         for lines, ops in self._batches(stream):
             if self.check_only:
                 continue
-            in_flight.append((lines, self.committer.submit_all(ops)))
-            if len(in_flight) >= 2:
+            # One batch is written while the next is read and checked: the pipeline is full, and
+            # at most two batches are held in memory whatever the file's size.
+            if in_flight:
                 self._settle(*in_flight.popleft())
+            in_flight.append((lines, self.committer.submit_all(ops)))
         while in_flight:
             self._settle(*in_flight.popleft())
         return self.report
