@@ -27,6 +27,9 @@ from onewindow.risk.cli import app as risk_app  # noqa: E402  (its commands impo
 app.add_typer(risk_app, name="risk")
 credit_app = typer.Typer(help="The enterprise credit register (企业信用).", no_args_is_help=True)
 app.add_typer(credit_app, name="credit")
+from onewindow.gate.reader import app as gate_app  # noqa: E402
+
+app.add_typer(gate_app, name="gate")
 
 DataDir = Annotated[
     Path | None,

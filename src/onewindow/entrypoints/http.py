@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
     from onewindow.documents.api import router as documents
     from onewindow.facilities.api import public as facilities_public
     from onewindow.facilities.api import router as facilities
+    from onewindow.gate.api import router as gates
     from onewindow.identity.api import router as identity
     from onewindow.inspection.api import router as inspection
     from onewindow.inspection.api import tasks_router as inspections
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
         inspection,
         inspections,
         facilities,
+        gates,
         webhooks,
         identity,
         public,

@@ -6,6 +6,7 @@ from onewindow.credit import tables as credit_tables
 from onewindow.declarations import tables as declarations_tables
 from onewindow.documents import tables as documents_tables
 from onewindow.facilities import tables as facilities_tables
+from onewindow.gate import tables as gate_tables
 from onewindow.identity import tables as identity_tables
 from onewindow.inspection import tables as inspection_tables
 from onewindow.risk import tables as risk_tables
@@ -21,6 +22,7 @@ _AREAS = (
     declarations_tables,
     documents_tables,
     facilities_tables,
+    gate_tables,
     identity_tables,
     inspection_tables,
     risk_tables,

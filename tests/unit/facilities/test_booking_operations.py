@@ -1,12 +1,12 @@
-"""The booking operations the joint-inspection and boarding code calls, run in a transaction on
-SQLite at a chosen time: the earliest fit, an exact slot refused with the next free ones, a
-closure that moves what it displaces, and new hours that do the same."""
+"""The booking operations the joint-inspection and boarding code calls, each run in a transaction
+at a chosen time, on SQLite and on PostgreSQL: the earliest fit, an exact slot refused with the
+next free ones, a closure that moves what it displaces, and new hours that do the same."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,8 +27,8 @@ from onewindow.facilities.hours import PORT_TIME
 from onewindow.facilities.model import Booking, BookingStatus
 from onewindow.kernel.errors import InvalidInput, NotFound
 from onewindow.persistence.committer import Operation, Transaction
+from onewindow.persistence.engine import Engines
 from onewindow.persistence.outbox import events
-from tests.fixtures.database import make_engines
 
 AGENCIES = frozenset({"customs", "quarantine", "border", "maritime"})
 MONDAY, TUESDAY = "2026-12-28", "2026-12-29"
@@ -90,13 +90,12 @@ class Register:
 
 
 @pytest.fixture
-def register(tmp_path: Path) -> Iterator[Register]:
-    engines = make_engines(f"sqlite:///{tmp_path / 'facilities.db'}")
+def register(engines: Engines) -> Register:
+    """A site that takes two inspections at once, its scanner, on SQLite and on PostgreSQL."""
     reg = Register(engines.write)
     reg.facility("WHI-SITE-1", capacity=2)
     reg.facility("WHI-SCAN-1", kind="scanner", site="WHI-SITE-1", hours={"always": True})
-    yield reg
-    engines.dispose()
+    return reg
 
 
 def test_the_earliest_fit_is_the_first_slot_after_opening(register: Register) -> None:
@@ -237,3 +236,24 @@ def test_a_24_hour_port_books_a_boarding_at_night(register: Register) -> None:
     register.now = at(MONDAY, "22:10")
     boarding = register.book(facility_id="CNWHI-PORT", purpose="boarding", agencies=["maritime", "border"])
     assert boarding.starts_at == at(MONDAY, "23:00")
+
+
+def test_two_writers_at_once_never_both_take_the_last_place(register: Register, engines: Engines) -> None:
+    if engines.dialect == "sqlite":
+        pytest.skip("SQLite has one writer connection (BEGIN IMMEDIATE): writers cannot overlap")
+    register.book("10:00", reference="first")  # the site takes two: one place is left
+    both_started = threading.Barrier(2, timeout=10)
+
+    def attempt(reference: str) -> object:
+        with engines.write.connect() as conn, conn.begin():
+            conn.execute(sa.text("SELECT 1"))
+            both_started.wait()
+            op = BookExact("WHI-SITE-1", at(MONDAY, "10:00"), ["customs"], "scan", reference, "user:customs")
+            try:
+                return op.run(Transaction(conn, register.now))
+            except SlotUnavailable as refused:
+                return refused
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(attempt, ["second", "third"]))
+    assert sorted(type(o).__name__ for o in outcomes) == ["Booking", "SlotUnavailable"]

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-27 10:47:07.948893
+Create Date: 2026-11-27 11:56:24.811656
 """
 
 from __future__ import annotations
@@ -100,6 +100,58 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("facility_closures", schema=None) as batch_op:
         batch_op.create_index("ix_facility_closures_facility", ["facility_id", "starts_at"], unique=False)
+
+    op.create_table(
+        "gate_movements",
+        sa.Column("number", sa.String(length=18), nullable=False),
+        sa.Column("container", sa.String(length=11), nullable=False),
+        sa.Column("direction", sa.String(length=8), nullable=False),
+        sa.Column("passage_id", sa.String(length=32), nullable=False),
+        sa.Column("gate_id", sa.String(length=32), nullable=False),
+        sa.Column("moved_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("number", "container", "direction", name=op.f("pk_gate_movements")),
+    )
+    with op.batch_alter_table("gate_movements", schema=None) as batch_op:
+        batch_op.create_index("ix_gate_movements_container", ["container"], unique=False)
+        batch_op.create_index("ix_gate_movements_passage", ["passage_id"], unique=False)
+
+    op.create_table(
+        "gate_passages",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("gate_id", sa.String(length=32), nullable=False),
+        sa.Column("direction", sa.String(length=8), nullable=False),
+        sa.Column("plate", sa.String(length=16), nullable=False),
+        sa.Column(
+            "containers",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "seals",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("decision", sa.String(length=8), nullable=False),
+        sa.Column(
+            "reasons",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "notes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("asked_by", sa.String(length=96), nullable=False),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("confirmed_by", sa.String(length=96), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gate_passages")),
+    )
+    with op.batch_alter_table("gate_passages", schema=None) as batch_op:
+        batch_op.create_index("ix_gate_passages_decided", ["decided_at"], unique=False)
+        batch_op.create_index("ix_gate_passages_gate_decided", ["gate_id", "decided_at"], unique=False)
 
     op.create_table(
         "inspection_orders",
@@ -201,11 +253,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("inspection_results", schema=None) as batch_op:
+        batch_op.drop_column("task_id")
     op.drop_table("scan_records")
     op.drop_table("scan_annotations")
     op.drop_table("officer_rosters")
     op.drop_table("inspection_tasks")
     op.drop_table("inspection_orders")
+    op.drop_table("gate_passages")
+    op.drop_table("gate_movements")
     op.drop_table("facility_closures")
     op.drop_table("facility_bookings")
     op.drop_table("facilities")
