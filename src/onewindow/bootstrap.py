@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from onewindow import reference
@@ -53,6 +54,8 @@ class OneWindow:
     relay: Relay | None = None
     deliverer: Deliverer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Parts started on first use (the gate desk) register how to stop; they stop first.
+    stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def start(self) -> None:
         """Start the writer and, where this process is a worker, the relay and the consumers."""
@@ -82,6 +85,9 @@ class OneWindow:
         ]
 
     async def stop(self) -> None:
+        for stop in reversed(self.stoppers):
+            await stop()
+        self.stoppers.clear()
         for t in self._tasks:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
