@@ -20,7 +20,6 @@ import pytest
 from onewindow.bootstrap import bootstrap
 from onewindow.demo.loader import create_identities
 from onewindow.entrypoints.http import create_app
-from onewindow.facilities import api as facilities_api
 from onewindow.facilities.hours import PORT_TIME
 from onewindow.kernel.clock import FixedClock
 from onewindow.persistence.schema import metadata
@@ -59,14 +58,10 @@ SCANNER = facility("WHI-SCAN-1", "scanner", site="WHI-SITE-1", hours={"always": 
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    """A running OneWindow whose clock stands still; the register's routers are added here if the
-    application does not route them yet."""
+    """A running OneWindow whose clock stands still."""
     ow = bootstrap(Settings(data_dir=tmp_path), clock=FixedClock(datetime.fromisoformat(at(MONDAY, "07:00"))))
     metadata.create_all(ow.engines.write)
     app = create_app(onewindow=ow)
-    if not any(getattr(r, "path", "").startswith("/v1/facilities") for r in app.routes):
-        app.include_router(facilities_api.router)
-        app.include_router(facilities_api.public)
     app.state.onewindow = ow
     await ow.start()
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://onewindow.test")

@@ -14,12 +14,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-import tests.fixtures.app as fixtures
 from onewindow.demo.samples import COMMODITIES, container_number
-from onewindow.entrypoints.http import create_app
 from onewindow.facilities.tables import facilities
 from onewindow.gate import reader
-from onewindow.gate.api import router as gate_router
 from onewindow.gate.desk import FLUSH_SECONDS
 from onewindow.gate.tables import gate_passages
 from onewindow.persistence.committer import Transaction
@@ -30,26 +27,16 @@ GATE = "WHI-GATE-1"
 ELECTRONICS = [c for c in COMMODITIES if c.hs[:4] in ("8542", "8471")]
 
 
-def _app_with_gates(*args: Any, **kwargs: Any) -> Any:
-    """The real app; the gate router is added only while entrypoints/http.py does not include it."""
-    app = create_app(*args, **kwargs)
-    if not any(getattr(r, "path", "").startswith("/v1/gates") for r in app.routes):
-        app.include_router(gate_router)
-    return app
-
-
-@pytest.fixture
-async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
-    monkeypatch.setattr(fixtures, "create_app", _app_with_gates)
-    ow, w = await start_world(Settings(data_dir=tmp_path))
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[World]:
+    """The running OneWindow with a gate registered, on SQLite and on PostgreSQL."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgres" else ""
+    ow, w = await start_world(Settings(data_dir=tmp_path, database_url=url))
     try:
         await register_gate(w, GATE)
         yield w
         await w.settle()
     finally:
-        desk = getattr(w.http._transport.app.state, "gate_desk", None)  # type: ignore[attr-defined]
-        if desk is not None:  # until OneWindow.stop() stops the desk itself
-            await desk.stop()
         await w.http.aclose()
         await ow.stop()
 
@@ -332,6 +319,20 @@ async def test_every_passage_is_logged_newest_first_with_its_reasons(world: Worl
     assert [p["passage_id"] for p in by_box.json()["items"]] == [opened["passage_id"]]
     one = await world.call("GET", f"/v1/gates/{GATE}/passages/{held['passage_id']}", PORT_OFFICE)
     assert one.json()["reasons"][0]["code"] == "seal_mismatch"
+
+
+async def test_the_passages_answered_just_before_the_process_stops_are_in_the_log(tmp_path: Path) -> None:
+    ow, w = await start_world(Settings(data_dir=tmp_path))
+    try:
+        await register_gate(w, GATE)
+        answers = [await at_gate(w, [], []) for _ in range(3)]
+    finally:
+        await w.http.aclose()
+        await ow.stop()  # well within the desk's flush interval
+    with ow.engines.read.connect() as conn:
+        ids = set(conn.execute(sa.select(gate_passages.c.id)).scalars())
+    ow.engines.dispose()
+    assert ids == {a["passage_id"] for a in answers}
 
 
 @pytest.mark.parametrize(

@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
     from onewindow.webhooks.api import router as webhooks
 
     routers = (
+        gates,  # first: the gate reader's answers are the latency-critical ones
         declarations,
         feed,
         agencies,
@@ -96,7 +97,6 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
         inspection,
         inspections,
         facilities,
-        gates,
         webhooks,
         identity,
         public,

@@ -6,7 +6,9 @@ reader sends what it read, misreadings included. Only a request that is not a re
 JSON, wrong types, unknown fields, more than four containers) is refused with 422 and logs nothing.
 
 Who may ask: the port office, an administrator, or an agency officer (a terminal's gate reader is
-issued a token of one of these until gates get a role of their own).
+issued a token of one of these until gates get a role of their own). The same roles read the log.
+
+``POST /v1/gates/{gate_id}/ping`` answers a constant and is the benchmarks' baseline.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ async def get_desk(request: Request) -> GateDesk:
         ow = get_app(request)
         desk = GateDesk(GateView(ow.engines.read), ow.committer, ow.clock)
         state.gate_desk = desk
+        ow.stoppers.append(desk.stop)  # its last log lines go to the committer before it stops
     if not desk.started:
         await desk.start()
     return desk
@@ -114,9 +117,7 @@ def _reading(gate_id: str, body: bytes) -> tuple[PassageIn, Reading]:
     return data, Reading.of(gate_id, Direction(data.direction), data.plate, data.containers, data.seals)
 
 
-@router.get(
-    "/passages", summary="The passages that moved a declaration's or a container's goods, newest first"
-)
+@router.get("/passages", summary="Passages at every gate, newest first; or those that moved some goods")
 def list_all_passages(
     _: GateKeeper,
     app: App,
@@ -126,6 +127,8 @@ def list_all_passages(
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
     cursor: str | None = None,
 ) -> Response:
+    """With ``number`` (a declaration) or ``container``: the confirmed passages that moved those
+    goods out or in. Holds are listed per gate, with their reasons."""
     f = queries.PassageFilter(
         number=number, container=container, decision=decision, limit=limit, cursor=cursor
     )

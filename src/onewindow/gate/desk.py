@@ -3,16 +3,17 @@ logged by the group committer.
 
 What is durable when:
 
-* **The decision** is answered before anything is written: two indexed reads, no commit and no
-  fsync between the reader and its answer, so a busy writer (declarations pouring in) does not
-  slow the gate down.
+* **The decision** is answered before anything is written, from the gates' in-memory view of the
+  committed release state (``gate.view``: a release or a confirmed exit is in it milliseconds
+  after its commit), so neither a commit, an fsync nor a database read stands between the reader
+  and its answer, and a busy writer (declarations pouring in) does not slow the gate down.
 * **The passage's log line** (what was read, the decision, every reason) is handed to the group
   committer at most ``FLUSH_SECONDS`` (5 ms) after the answer, together with the other passages
   answered meanwhile (one operation, one multi-row insert), and is on disk with the committer's
   next commit: within milliseconds. A crash in that window loses the log lines of the decisions
   answered in it and nothing else; confirming such a passage is refused (404), so the reader asks
   again and the new passage is logged. (Handing over every passage alone would cost a commit
-  each, and every commit wakes the outbox relay: four times the CPU of the decision itself.)
+  and a wake-up of the outbox relay a passage: more than the decision itself.)
 * **A confirmation** (the truck passed) is acknowledged only once committed: the passage's
   ``confirmed_at``, the movements (at most one exit and one arrival per declaration and
   container) and the ``GoodsExited`` / ``GoodsArrived`` events on each declaration's timeline, in
@@ -63,10 +64,15 @@ class GateDesk:
         return self._starting is not None and self._starting.done()
 
     async def start(self) -> None:
-        """Begin following the outbox (once; later calls wait for the first)."""
+        """Begin following the outbox (once; later calls wait for the first). Should the database
+        not answer, decisions read it directly meanwhile and the next call tries again."""
         if self._starting is None:
             self._starting = asyncio.ensure_future(self._start())
-        await asyncio.shield(self._starting)
+        try:
+            await asyncio.shield(self._starting)
+        except Exception:
+            log.exception("the gate view could not start; decisions read the database meanwhile")
+            self._starting = None
 
     async def _start(self) -> None:
         if self._view is not None:

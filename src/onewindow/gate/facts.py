@@ -1,11 +1,11 @@
 """What a gate decision rests on: the gate's register row, and for each container read the goods
 declarations that list it with what the gates recorded for it.
 
-A decision costs one pooled connection and two indexed reads (the facilities key; the containers
-of ``declaration_containers`` joined with ``declarations`` by key, the gates' movements by key),
-sent to the driver as SQL compiled once per shape: about 20 µs on SQLite, which is why they run
-on the event loop rather than paying a hop to a thread. Reads never lock and never wait for the
-writer (SQLite WAL; PostgreSQL MVCC).
+``SqlFacts`` reads them from the database: one pooled connection and two indexed reads (the
+facilities key; ``declaration_containers`` joined with ``declarations`` by key, the gates'
+movements by key), SQL compiled once per shape and handed to the driver, about 20 µs on an idle
+SQLite. The gates' in-memory view (``gate.view``) answers most decisions and reads through this
+for what it does not hold; ``MemoryFacts`` is the in-memory twin for tests.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from stdnum import iso6346
 
@@ -139,8 +139,7 @@ _EXIT_HOLDS = {
 _CLOSED = frozenset({"refused", "withdrawn"})
 
 
-@dataclass(frozen=True, slots=True)
-class Gate:
+class Gate(NamedTuple):
     """A facilities register row as the gate rules need it."""
 
     id: str
@@ -149,9 +148,9 @@ class Gate:
     port: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Declared:
-    """A goods declaration listing a container, with what the gates recorded for that container."""
+class Declared(NamedTuple):
+    """A goods declaration listing a container, with what the gates recorded for that container.
+    (A tuple of plain values: the gates' view keeps many, and the collector stops scanning such.)"""
 
     number: str
     org_id: str

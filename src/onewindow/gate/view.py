@@ -1,8 +1,8 @@
 """The gates' view of the release state, in memory: what a decision reads, so that answering a truck
 never waits on the database, nor on the interpreter lock that a database call gives up and the
-writer's thread (busy with declarations) then holds. Measured with ``benchmarks/gate.py``: reading
-SQLite on each decision made the p50 6 ms and the p99 43 ms under 200 submissions a second; from
-memory the p99 is the bare endpoint's.
+writer's thread (busy with declarations) then holds. (With a SQLite read in each decision, those
+waits made decisions many times slower than the bare endpoint under ``benchmarks/gate.py``'s
+load; from memory they are about as fast.)
 
 What it holds: every gate of the facilities register (reloaded each second), and per container
 the goods declarations listing it with their status, declared seals and whether the gates already
@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -62,11 +60,27 @@ FOLLOWED = frozenset(
 GAP_SECONDS = 10.0
 CHUNK = 500  # values in one IN (...)
 
+# Built once: built per call, these statements left SQLAlchemy expression objects in reference
+# cycles at the follower's pace, which only the collector frees, pausing the whole process.
+_e, _d, _f = events.c, declarations.c, facilities.c
+_LAST = sa.select(sa.func.coalesce(sa.func.max(_e.seq), 0))
+_AFTER = (
+    sa.select(_e.seq, _e.type, _e.number).where(_e.seq > sa.bindparam("after")).order_by(_e.seq).limit(5_000)
+)
+_AT = sa.select(_e.seq, _e.type, _e.number).where(_e.seq.in_(sa.bindparam("seqs", expanding=True)))
+_CONTAINERS_OF = sa.select(_d.data["containers"]).where(
+    _d.number.in_(sa.bindparam("numbers", expanding=True))
+)
+_DECLARED = declared_select().where(
+    declaration_containers.c.container.in_(sa.bindparam("containers", expanding=True))
+)
+_GATES = sa.select(_f.id, _f.kind, _f.active, _f.port).where(_f.kind == GATE_KIND)
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    declared: tuple[Declared, ...]
-    seq: int  # the outbox position this entry reflects: every event up to it
+
+# An entry: (declarations as plain tuples, the outbox position it reflects: every event up to it).
+# Plain tuples of strings and booleans, which the collector stops tracking: a full view is a
+# hundred thousand of them, and tracked objects would make every full collection scan them all.
+_Entry = tuple[tuple[tuple[Any, ...], ...], int]
 
 
 class Boxes:
@@ -76,7 +90,7 @@ class Boxes:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self._entries: dict[str, _Entry] = {}
-        self._by_number: dict[str, set[str]] = {}
+        self._by_number: dict[str, tuple[str, ...]] = {}  # tuples of strings: not scanned by the GC
         self._lock = threading.Lock()  # writers: the gates' reads and the follower's thread
 
     def __len__(self) -> int:
@@ -84,16 +98,11 @@ class Boxes:
 
     def get(self, container: str) -> tuple[Declared, ...] | None:
         entry = self._entries.get(container)
-        return None if entry is None else entry.declared
+        return None if entry is None else tuple(map(Declared._make, entry[0]))
 
     def containers_of(self, numbers: Iterable[str]) -> set[str]:
         with self._lock:
             return {c for n in numbers for c in self._by_number.get(n, ())}
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._by_number.clear()
 
     def store(self, found: Mapping[str, Sequence[Declared]], seq: int) -> None:
         """Keep what was read as of outbox position ``seq``, unless newer is already kept."""
@@ -104,24 +113,26 @@ class Boxes:
         for container, boxes in found.items():
             old = self._entries.get(container)
             if old is not None:
-                if old.seq > seq:
+                if old[1] > seq:
                     continue
                 self._forget(container, old)
-            self._entries[container] = _Entry(tuple(boxes), seq)
+            self._entries[container] = (tuple(tuple(d) for d in boxes), seq)
             for d in boxes:
-                self._by_number.setdefault(d.number, set()).add(container)
+                held = self._by_number.get(d.number, ())
+                if container not in held:
+                    self._by_number[d.number] = (*held, container)
         while len(self._entries) > self.capacity:
             oldest = next(iter(self._entries))
             self._forget(oldest, self._entries[oldest])
 
     def _forget(self, container: str, entry: _Entry) -> None:
         del self._entries[container]
-        for d in entry.declared:
-            held = self._by_number.get(d.number)
-            if held is not None:
-                held.discard(container)
-                if not held:
-                    del self._by_number[d.number]
+        for number, *_ in entry[0]:
+            held = tuple(c for c in self._by_number.get(number, ()) if c != container)
+            if held:
+                self._by_number[number] = held
+            else:
+                self._by_number.pop(number, None)
 
 
 class GateView:
@@ -171,7 +182,7 @@ class GateView:
         out = (d.number, container, "exit") in self._moved
         arrived = (d.number, container, "entry") in self._moved
         if (out and not d.exited) or (arrived and not d.arrived):
-            return dataclasses.replace(d, exited=d.exited or out, arrived=d.arrived or arrived)
+            return d._replace(exited=d.exited or out, arrived=d.arrived or arrived)
         return d
 
     def _read_through(
@@ -230,9 +241,7 @@ class GateView:
 
     def _begin(self) -> None:
         with self._engine.connect() as conn:
-            self._seq = int(
-                conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0))).scalar_one()
-            )
+            self._seq = int(conn.execute(_LAST).scalar_one())
         self._load_gates()
         self._following = True
 
@@ -241,14 +250,10 @@ class GateView:
         now = time.monotonic()
         if now >= self._gates_due:
             self._load_gates()
-        e = events.c
-        q = sa.select(e.seq, e.type, e.number).where(e.seq > self._seq).order_by(e.seq).limit(5_000)
         with self._engine.connect() as conn:
-            rows = list(conn.execute(q))
+            rows = list(conn.execute(_AFTER, {"after": self._seq}))
             if self._gaps:
-                rows += list(
-                    conn.execute(sa.select(e.seq, e.type, e.number).where(e.seq.in_(list(self._gaps))))
-                )
+                rows += list(conn.execute(_AT, {"seqs": list(self._gaps)}))
         self._note_gaps(rows, now)
         numbers = {r.number for r in rows if r.number and r.type in FOLLOWED}
         seq = max([self._seq, *(r.seq for r in rows)])
@@ -268,24 +273,19 @@ class GateView:
 
     def _refresh(self, numbers: set[str], seq: int) -> None:
         """Read again every container of these declarations (now, and as the view knew them)."""
-        d = declarations.c
         targets = self._boxes.containers_of(numbers)
         with self._engine.connect() as conn:
             for chunk in _chunks(sorted(numbers)):
-                q = sa.select(d.data["containers"]).where(d.number.in_(chunk))
-                for (boxes,) in conn.execute(q):
-                    targets.update(b["number"] for b in _json(boxes) or ())
+                for (boxes,) in conn.execute(_CONTAINERS_OF, {"numbers": chunk}):
+                    targets.update(_numbers(_json(boxes)))
             found: dict[str, list[Declared]] = {c: [] for c in targets}
             for chunk in _chunks(sorted(targets)):
-                q = declared_select().where(declaration_containers.c.container.in_(chunk))
-                found.update(declared(conn.execute(q)))
+                found.update(declared(conn.execute(_DECLARED, {"containers": chunk})))
         self._boxes.store(found, seq)
 
     def _load_gates(self) -> None:
-        f = facilities.c
-        q = sa.select(f.id, f.kind, f.active, f.port).where(f.kind == GATE_KIND)
         with self._engine.connect() as conn:
-            self._gates = {r.id: Gate(r.id, r.kind, bool(r.active), r.port) for r in conn.execute(q)}
+            self._gates = {r.id: Gate(r.id, r.kind, bool(r.active), r.port) for r in conn.execute(_GATES)}
         self._gates_due = time.monotonic() + 1.0
 
 
@@ -296,3 +296,11 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
 
 def _json(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _numbers(boxes: Any) -> Iterable[str]:
+    """The container numbers of a goods declaration's data (a vessel report has none)."""
+    if isinstance(boxes, list):
+        for b in boxes:
+            if isinstance(b, dict) and isinstance(b.get("number"), str):
+                yield b["number"]

@@ -133,7 +133,10 @@ def unclaimed(tx: Any, consumer: str, ops: Sequence[Any]) -> list[Any]:
 
 def claim_processed(conn: sa.Connection, consumer: str, event_id: str, now: datetime) -> bool:
     """Record that ``consumer`` handled ``event_id``; False if it already had (do nothing then)."""
-    result = conn.execute(
-        insert_ignore(conn, processed_events).values(consumer=consumer, event_id=event_id, processed_at=now)
-    )
-    return bool(result.rowcount)
+    # RETURNING, not rowcount: psycopg reports -1 rows for INSERT … ON CONFLICT DO NOTHING.
+    claimed = conn.execute(
+        insert_ignore(conn, processed_events)
+        .values(consumer=consumer, event_id=event_id, processed_at=now)
+        .returning(processed_events.c.event_id)
+    ).first()
+    return claimed is not None
