@@ -63,6 +63,16 @@ def main(argv: list[str] | None = None) -> int:
             if args.million:
                 for figure in scenarios.bulk_figures(env, 1_000_000, name="million"):
                     emit(figure, figures)
+    if "gate" in only:
+        import uvloop
+
+        from benchmarks import gate
+
+        with BenchEnv.create("sqlite") as env:
+            for figure in uvloop.run(
+                gate.gate_figures(env, 3.0 if args.quick else args.seconds, 2000.0, 200.0)
+            ):
+                emit(figure, figures)
     if "risk" in only:
         from benchmarks import risk
 
