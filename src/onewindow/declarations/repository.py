@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from stdnum import iso6346
 
 from onewindow.agencies.states import Category
 from onewindow.kernel.errors import NotFound
@@ -68,7 +69,12 @@ def _container_rows(d: Declaration) -> list[dict[str, Any]]:
     if not isinstance(d.data, GoodsDeclaration):
         return []
     return [
-        {"container": c.number, "number": d.number, "kind": d.data.kind, "seals": list(c.seals)}
+        {
+            "container": iso6346.compact(c.number),
+            "number": d.number,
+            "kind": d.data.kind,
+            "seals": list(c.seals),
+        }
         for c in d.data.containers
     ]
 

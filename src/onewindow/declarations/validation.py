@@ -284,9 +284,10 @@ def _check_goods(d: GoodsDeclaration, today: date) -> Iterator[FieldError]:
     for i, c in enumerate(d.containers):
         if not _container_ok(c.number):
             yield problem(f"containers[{i}].number", "container_number_invalid", x=c.number)
-        elif c.number in seen:
+        elif iso6346.compact(c.number) in seen:  # "csqu3054383" and "CSQU3054383" are one box
             yield problem(f"containers[{i}].number", "container_duplicated", x=c.number)
-        seen.add(c.number)
+        else:
+            seen.add(iso6346.compact(c.number))
     for i, lic in enumerate(d.licences):
         yield from _code(f"licences[{i}].type", lic.type, "licence_types")
     yield from _check_items(d)

@@ -32,6 +32,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from stdnum import iso6346
 
 from onewindow.declarations import events as declaration_events
 from onewindow.declarations.tables import declaration_containers, declarations
@@ -303,4 +304,4 @@ def _numbers(boxes: Any) -> Iterable[str]:
     if isinstance(boxes, list):
         for b in boxes:
             if isinstance(b, dict) and isinstance(b.get("number"), str):
-                yield b["number"]
+                yield iso6346.compact(b["number"])  # as declaration_containers holds it

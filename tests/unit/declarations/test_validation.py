@@ -128,6 +128,15 @@ def test_a_container_listed_twice_is_refused() -> None:
     assert problems(raw) == {("containers[1].number", "container_duplicated")}
 
 
+def test_a_container_listed_twice_in_different_case_is_refused() -> None:
+    raw = goods()
+    twin = copy.deepcopy(raw["containers"][0])
+    twin["number"] = twin["number"].lower()
+    raw["containers"] = [raw["containers"][0], twin]
+
+    assert problems(raw) == {("containers[1].number", "container_duplicated")}
+
+
 def test_a_vessel_with_a_wrong_imo_check_digit_is_refused() -> None:
     raw = vessel()
     imo = raw["vessel"]["imo"]
