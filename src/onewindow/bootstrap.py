@@ -88,9 +88,13 @@ class OneWindow:
         for stop in reversed(self.stoppers):
             await stop()
         self.stoppers.clear()
-        for t in self._tasks:
-            t.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        pending = set(self._tasks)
+        for _ in range(100):  # Python 3.11's wait_for can swallow a cancellation: repeat it
+            for t in pending:
+                t.cancel()
+            _, pending = await asyncio.wait(pending, timeout=0.1)
+            if not pending:
+                break
         self._tasks.clear()
         if self.broker is not None:
             await self.broker.close()
