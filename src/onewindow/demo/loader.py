@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 import orjson
@@ -28,7 +29,8 @@ from onewindow.declarations.tables import declarations, dossiers
 from onewindow.declarations.validation import parse_and_check
 from onewindow.documents.store import RegisterDocument
 from onewindow.identity.model import Role
-from onewindow.identity.service import CreateOrganisation, CreateUser, IssueToken
+from onewindow.identity.passwords import hash_password
+from onewindow.identity.service import CreateOrganisation, CreateUser, IssueToken, SetPassword
 from onewindow.identity.tables import organisations
 from onewindow.inspection.handlers import RecordResult
 from onewindow.kernel.errors import OneWindowError
@@ -36,7 +38,7 @@ from onewindow.kernel.errors import OneWindowError
 from . import samples
 from .risk import load_risk_picture
 
-__all__ = ["DEMO_USERS", "DemoUser", "create_identities", "drain", "load_demo"]
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoUser", "create_identities", "drain", "load_demo"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ DEMO_ORGS = [
     ("jianghuai-trade", "安徽江淮进出口有限公司", "enterprise", "91340100"),
     ("gangtong-broker", "芜湖港通报关有限公司", "enterprise", "91340200"),
     ("penavico-wuhu", "中国外轮代理有限公司芜湖分公司", "enterprise", "91340200"),
+    ("wuhu-terminal", "芜湖港务集团朱家桥集装箱码头 Wuhu Zhujiaqiao Terminal", "operator", None),
 ]
 
 DEMO_USERS = [
@@ -86,7 +89,17 @@ DEMO_USERS = [
         None,
         "ow_demo_shipping_agent",
     ),
+    DemoUser(
+        "gate-operator", "wuhu-terminal", "卡口值班员 Wu Gang", Role.GATE_OPERATOR, None, "ow_demo_gate"
+    ),
 ]
+DEMO_PASSWORD = "onewindow-demo-1"  # every demo user's portal password (the demo is not for real data)
+
+
+@cache
+def _demo_password_hash() -> str:
+    return hash_password(DEMO_PASSWORD)  # one argon2 hash, computed once per process
+
 
 # A one-page PDF: the demo's commercial invoices.
 INVOICE_PDF = (
@@ -144,6 +157,7 @@ async def create_identities(ow: OneWindow, rng: random.Random) -> dict[str, str]
     for u in DEMO_USERS:
         await ow.committer.run(CreateUser(u.user_id, u.org_id, u.name, u.role, u.agency))
         await ow.committer.run(IssueToken(u.user_id, "demo", u.token))
+        await ow.committer.run(SetPassword(u.user_id, _demo_password_hash()))
     return usccs
 
 

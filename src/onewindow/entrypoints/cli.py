@@ -106,17 +106,21 @@ def _load_demo(s: Settings, count: int) -> None:
 
 
 def _print_sign_in(base: str = "http://127.0.0.1:8000") -> None:
-    from onewindow.demo.loader import DEMO_USERS
+    from onewindow.demo.loader import DEMO_PASSWORD, DEMO_USERS
 
-    table = Table(title="Sign in with one of these API tokens (Authorization: Bearer <token>)")
-    for col in ("user", "role", "organisation"):
+    table = Table(
+        title=f"Sign in to the portal at {base}/ as one of these users (password: {DEMO_PASSWORD}), "
+        "or call the API with their token (Authorization: Bearer <token>)"
+    )
+    for col in ("portal user", "name", "role", "organisation"):
         table.add_column(col, overflow="fold")
-    table.add_column("token", no_wrap=True, min_width=24)  # never cut: it is what people copy
+    table.add_column("API token", no_wrap=True, min_width=24)  # never cut: it is what people copy
     for u in DEMO_USERS:
-        table.add_row(u.name, u.role.value + (f" ({u.agency})" if u.agency else ""), u.org_id, u.token)
+        role = u.role.value + (f" ({u.agency})" if u.agency else "")
+        table.add_row(u.user_id, u.name, role, u.org_id, u.token)
     console.print(table)
     example = f"curl -H 'Authorization: Bearer ow_demo_broker' {base}/v1/declarations"
-    console.print(f"API docs: {base}/docs    e.g.  {example}")
+    console.print(f"Portal: {base}/    API docs: {base}/docs    e.g.  {example}")
 
 
 @app.command()

@@ -15,6 +15,8 @@ from onewindow import __version__
 from onewindow.bootstrap import OneWindow, bootstrap
 from onewindow.declarations.validation import from_pydantic_errors
 from onewindow.kernel.errors import InvalidInput, OneWindowError
+from onewindow.portal import install as install_portal
+from onewindow.portal.web import error_page, is_portal_request
 from onewindow.settings import Settings
 
 __all__ = ["create_app"]
@@ -47,17 +49,22 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
     app = FastAPI(title="OneWindow", version=__version__, description=DESCRIPTION, lifespan=lifespan)
 
     @app.exception_handler(OneWindowError)
-    async def _onewindow_error(_: Request, exc: OneWindowError) -> Response:
+    async def _onewindow_error(request: Request, exc: OneWindowError) -> Response:
+        if is_portal_request(request):
+            return error_page(request, exc)
         return _error(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_: Request, exc: RequestValidationError) -> Response:
-        return _error(InvalidInput(from_pydantic_errors(exc.errors(), drop_prefix="body")))
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        err = InvalidInput(from_pydantic_errors(exc.errors(), drop_prefix="body"))
+        return error_page(request, err) if is_portal_request(request) else _error(err)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> Response:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         err = OneWindowError(code, str(exc.detail), str(exc.detail), status=exc.status_code)
+        if is_portal_request(request):
+            return error_page(request, err)
         return _error(err)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and readiness")
@@ -104,6 +111,7 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
     )
     for router in routers:
         app.include_router(router)
+    install_portal(app)  # after the API: the portal's paths never shadow it
     _document_hand_written_bodies(app)
     return app
 

@@ -36,7 +36,7 @@ __all__ = ["GATE_ROLES", "PassageIn", "router"]
 
 router = APIRouter(prefix="/v1/gates", tags=["gates"])
 
-GATE_ROLES = (Role.PORT_OFFICE, Role.ADMIN, Role.OFFICER)
+GATE_ROLES = (Role.PORT_OFFICE, Role.ADMIN, Role.OFFICER, Role.GATE_OPERATOR)
 _GATE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 _PONG = b'{"pong":true}'
 

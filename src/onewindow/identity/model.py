@@ -20,6 +20,7 @@ class Role(StrEnum):
     PORT_OFFICE = "port_office"  # the provincial port office: reads everything
     ADMIN = "admin"  # administers organisations, users and tokens
     INSPECTOR = "inspector"  # an accredited third-party inspection body (第三方检验机构): records results
+    GATE_OPERATOR = "gate_operator"  # a terminal's gate staff (卡口): watch passages, confirm exits
 
 
 @dataclass(frozen=True, slots=True)

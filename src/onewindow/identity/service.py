@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -14,7 +15,7 @@ from onewindow.persistence.committer import Transaction
 from .model import Principal, Role, hash_token, new_token
 from .tables import api_tokens, organisations, users
 
-__all__ = ["CreateOrganisation", "CreateUser", "IssueToken", "RevokeToken", "TokenCache"]
+__all__ = ["CreateOrganisation", "CreateUser", "IssueToken", "RevokeToken", "SetPassword", "TokenCache"]
 
 ORG_KINDS = ("enterprise", "agency", "port_office", "operator", "administration")
 
@@ -102,6 +103,7 @@ class IssueToken:
     user_id: str
     label: str = "api"
     token: str | None = None  # a given token (demo data); otherwise a fresh one
+    lifetime: timedelta | None = None  # portal sessions expire; API tokens live until revoked
 
     def run(self, tx: Transaction) -> str:
         if tx.conn.execute(sa.select(users.c.id).where(users.c.id == self.user_id)).first() is None:
@@ -115,10 +117,35 @@ class IssueToken:
         token = self.token or new_token()
         tx.conn.execute(
             api_tokens.insert().values(
-                token_hash=hash_token(token), user_id=self.user_id, label=self.label, created_at=tx.now
+                token_hash=hash_token(token),
+                user_id=self.user_id,
+                label=self.label,
+                created_at=tx.now,
+                expires_at=tx.now + self.lifetime if self.lifetime else None,
             )
         )
         return token
+
+
+@dataclass
+class SetPassword:
+    """Store a user's password as an argon2id hash (hashed by the caller, off the writer thread)."""
+
+    user_id: str
+    password_hash: str
+
+    def run(self, tx: Transaction) -> None:
+        done = tx.conn.execute(
+            users.update().where(users.c.id == self.user_id).values(password_hash=self.password_hash)
+        )
+        if done.rowcount == 0:
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "user_id", "not_found", f"No user '{self.user_id}'.", f"无用户“{self.user_id}”。"
+                    )
+                ]
+            )
 
 
 @dataclass
@@ -155,12 +182,21 @@ class TokenCache:
             raise NotAuthenticated()
         return principal
 
+    def forget(self, token: str) -> None:
+        """Drop a revoked token from this process's cache at once."""
+        with self._lock:
+            self._cache.pop(hash_token(token), None)
+
     def _lookup(self, digest: str) -> Principal | None:
         q = (
             sa.select(users.c.id, users.c.org_id, users.c.role, users.c.agency, organisations.c.uscc)
             .join(api_tokens, api_tokens.c.user_id == users.c.id)
             .join(organisations, organisations.c.id == users.c.org_id)
-            .where(api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))
+            .where(
+                api_tokens.c.token_hash == digest,
+                api_tokens.c.revoked_at.is_(None),
+                sa.or_(api_tokens.c.expires_at.is_(None), api_tokens.c.expires_at > datetime.now(UTC)),
+            )
         )
         with self._engine.connect() as conn:
             row = conn.execute(q).first()

@@ -26,6 +26,8 @@ users = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("role", sa.String(24), nullable=False),
     sa.Column("agency", sa.String(32), nullable=True),
+    # argon2id (argon2-cffi's PHC string); null: the user signs in with API tokens only
+    sa.Column("password_hash", sa.String(200), nullable=True),
     sa.Column("created_at", Timestamp, nullable=False),
 )
 
@@ -37,4 +39,5 @@ api_tokens = sa.Table(
     sa.Column("label", sa.String(100), nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("revoked_at", Timestamp, nullable=True),
+    sa.Column("expires_at", Timestamp, nullable=True),  # portal sessions expire; API tokens do not
 )

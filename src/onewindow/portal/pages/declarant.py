@@ -1,0 +1,9 @@
+"""The portal pages of this area (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+__all__ = ["router"]
+
+router = APIRouter()
