@@ -47,7 +47,7 @@ declaration_containers = sa.Table(
     # The containers of goods declarations, by container number: what gates and inspections look
     # up. Rewritten with an amendment; the seals as declared.
     sa.Column("container", sa.String(11), primary_key=True),
-    sa.Column("number", sa.String(18), primary_key=True),
+    sa.Column("number", sa.String(18), primary_key=True, index=True),  # rewritten by number on amendment
     sa.Column("kind", sa.String(24), nullable=False),
     sa.Column("seals", JSONDoc, nullable=False),
 )
