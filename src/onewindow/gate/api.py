@@ -29,6 +29,8 @@ from onewindow.kernel.errors import FieldError, InvalidInput
 from . import queries
 from .desk import GateDesk
 from .facts import MAX_CONTAINERS
+from .handlers import Confirmation
+from .lane import GateLane
 from .rules import Direction, Reading
 from .view import GateView
 
@@ -85,9 +87,6 @@ async def get_desk(request: Request) -> GateDesk:
     return desk
 
 
-Desk = Annotated[GateDesk, Depends(get_desk)]
-
-
 def _gate_keeper(request: Request) -> Principal:
     caller = get_principal(request)
     caller.require(*GATE_ROLES)
@@ -136,22 +135,47 @@ def list_all_passages(
         return json_response(queries.list_passages(conn, f))
 
 
-async def _decide(request: Request) -> Response:
+def _lane(request: Request) -> GateLane | None:
+    """The process's gate lane, where it has one (``gate_port``): it then holds the desk."""
+    lane: GateLane | None = getattr(request.app.state, "gate_lane", None)
+    return lane
+
+
+async def decide_request(request: Request) -> Response:
     caller = _gate_keeper(request)
     data, reading = _reading(request.path_params["gate_id"], await request.body())
-    passage = (await get_desk(request)).decide(reading, data.read_at, caller.actor)
+    lane = _lane(request)
+    if lane is not None:
+        passage = await lane.decide(reading, data.read_at, caller.actor)
+    else:
+        passage = (await get_desk(request)).decide(reading, data.read_at, caller.actor)
     return json_response(passage.as_dict())
 
 
-async def _ping(request: Request) -> Response:
+async def confirm_passage(request: Request, gate_id: str, passage_id: str, actor: str) -> Confirmation:
+    """Confirm through whichever holds this process's desk (the lane, or the main loop)."""
+    lane = _lane(request)
+    if lane is not None:
+        return await lane.confirm(gate_id, passage_id, actor)
+    return await (await get_desk(request)).confirm(gate_id, passage_id, actor)
+
+
+async def confirm_request(request: Request) -> Response:
+    caller = _gate_keeper(request)
+    gate_id, passage_id = request.path_params["gate_id"], request.path_params["passage_id"]
+    done = await confirm_passage(request, gate_id, passage_id, caller.actor)
+    return json_response(done.as_dict())
+
+
+async def ping_request(request: Request) -> Response:
     await request.body()
     return Response(_PONG, media_type="application/json")
 
 
 # The two hot endpoints are served by bare Starlette routes, registered ahead of the FastAPI ones
 # that document them: FastAPI's per-request dependency solving costs about as much as a decision.
-router.routes.append(Route("/v1/gates/{gate_id}/passages", _decide, methods=["POST"]))
-router.routes.append(Route("/v1/gates/{gate_id}/ping", _ping, methods=["POST"]))
+router.routes.append(Route("/v1/gates/{gate_id}/passages", decide_request, methods=["POST"]))
+router.routes.append(Route("/v1/gates/{gate_id}/ping", ping_request, methods=["POST"]))
 
 
 @router.post(
@@ -160,16 +184,15 @@ router.routes.append(Route("/v1/gates/{gate_id}/ping", _ping, methods=["POST"]))
 async def decide(gate_id: str, request: Request) -> Response:
     """Answers from the release state as committed now, without waiting for any write; the
     passage is logged by the group committer within milliseconds (see ``gate.desk``)."""
-    return await _decide(request)
+    return await decide_request(request)
 
 
 @router.post("/{gate_id}/passages/{passage_id}/confirm", summary="The truck passed (exit or arrival, 运抵)")
-async def confirm(gate_id: str, passage_id: str, caller: GateKeeper, desk: Desk) -> Response:
+async def confirm(gate_id: str, passage_id: str, request: Request) -> Response:
     """Records that the goods left the controlled area (``GoodsExited``) or arrived in it
     (``GoodsArrived``) on each declaration's timeline; durable before it answers. Confirming
     again returns the first confirmation; a held passage cannot be confirmed (409)."""
-    done = await desk.confirm(gate_id, passage_id, caller.actor)
-    return json_response(done.as_dict())
+    return await confirm_request(request)
 
 
 @router.get("/{gate_id}/passages", summary="The gate's passages, newest first (the live view)")
@@ -196,4 +219,4 @@ def read_passage(gate_id: str, passage_id: str, _: GateKeeper, app: App) -> Resp
 async def ping(gate_id: str, request: Request) -> Response:
     """Answers a constant without authenticating, reading or writing anything: the bare endpoint
     of the same app that ``benchmarks/gate.py`` measures decisions against."""
-    return await _ping(request)
+    return await ping_request(request)
