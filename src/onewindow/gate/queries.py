@@ -13,7 +13,7 @@ from onewindow.kernel.errors import FieldError, InvalidInput, NotFound
 
 from .tables import gate_movements, gate_passages
 
-__all__ = ["MAX_PAGE", "PassageFilter", "list_passages", "passage"]
+__all__ = ["MAX_PAGE", "PassageFilter", "gates_seen", "list_passages", "passage"]
 
 MAX_PAGE = 500
 
@@ -103,3 +103,9 @@ def _decode(cursor: str) -> tuple[datetime, str]:
                 )
             ]
         ) from None
+
+
+def gates_seen(conn: sa.Connection) -> list[str]:
+    """The gates that have logged a passage, by id: what the live view can be filtered by."""
+    g = gate_passages.c
+    return list(conn.execute(sa.select(g.gate_id).distinct().order_by(g.gate_id)).scalars())

@@ -27,6 +27,7 @@ _ENTRIES: tuple[tuple[str, str, tuple[Role, ...] | None], ...] = (
     ("Work queue", "/officer/queue", (Role.OFFICER,)),
     ("Dashboard", "/office", (Role.PORT_OFFICE,)),
     ("Gates", "/gates", (Role.GATE_OPERATOR, Role.PORT_OFFICE)),
+    ("Public information", "/public", None),
     ("Opening hours", "/public/hours", None),
     ("Dishonest enterprises", "/public/dishonest", None),
 )
