@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -14,7 +14,19 @@ from onewindow.credit.policy import port_date
 from .selection import INSPECTIONS
 from .tables import ip_rights, risk_alerts, risk_assessments, risk_models, risk_overrules, risk_profiles
 
-__all__ = ["alerts", "assessments", "ip_rights_list", "models", "profiles", "selection_rates"]
+if TYPE_CHECKING:
+    from .engine import RiskEngine
+
+__all__ = [
+    "alerts",
+    "assessments",
+    "drivers",
+    "explained_assessment",
+    "ip_rights_list",
+    "models",
+    "profiles",
+    "selection_rates",
+]
 
 
 def _rows(conn: sa.Connection, q: sa.Select[Any]) -> list[dict[str, Any]]:
@@ -64,6 +76,39 @@ def assessments(conn: sa.Connection, number: str, agencies: Sequence[str] | None
     for row in out:
         row["overrules"] = [x for x in overrules if x["agency"] == row["agency"]]
     return out
+
+
+def drivers(conn: sa.Connection, engine: RiskEngine | None, view: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The main drivers of the riskiest item's learned score (``{model_id, drivers}``), computed
+    when an officer asks (not on the hot path); None for a vessel or without a model."""
+    if engine is None or view.get("kind") not in ("import", "export"):
+        return None
+    model = engine.snapshot(conn).model
+    if model is None:
+        return None
+    from onewindow.declarations.dataset import GoodsDeclaration
+
+    data = GoodsDeclaration.model_validate(view["data"])
+    return {"model_id": model.model_id, "drivers": model.drivers(data)}
+
+
+def explained_assessment(
+    conn: sa.Connection, engine: RiskEngine | None, view: Mapping[str, Any], agency: str
+) -> dict[str, Any] | None:
+    """The agency's latest assessment of a declaration (``view``: as the caller may see it) as
+    ``GET /v1/risk/assessments/{number}`` explains it, with the score's drivers, the overrules,
+    the channel in force and the earlier versions; None when the agency did not assess it."""
+    rows = assessments(conn, str(view["number"]), [agency])
+    if not rows:
+        return None
+    latest, earlier = rows[0], rows[1:]
+    found = drivers(conn, engine, view) if latest["model_id"] else None
+    if found and found["model_id"] == latest["model_id"]:
+        latest["explanation"].setdefault("score", {})["drivers"] = found["drivers"]
+    overrules = latest["overrules"]
+    latest["channel_in_force"] = overrules[-1]["to_channel"] if overrules else latest["channel"]
+    latest["earlier"] = earlier
+    return latest
 
 
 def selection_rates(
