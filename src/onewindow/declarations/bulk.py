@@ -68,6 +68,9 @@ class BulkImporter:
     progress: Callable[[int], None] | None = None
     shard: int = 0  # this importer takes the file's batches shard, shard + shards, …
     shards: int = 1
+    # Declarations go to the committer in chunks of at most this many, two chunks in flight: a
+    # parsed 10-item declaration holds about 25 KB, so this, not ``batch``, bounds the memory.
+    chunk: int = 250
     report: ImportReport = field(default_factory=ImportReport)
     risk: RiskEngine | None = None
 
@@ -76,8 +79,8 @@ class BulkImporter:
         for lines, ops in self._batches(stream):
             if self.check_only:
                 continue
-            # One batch is written while the next is read and checked: the pipeline is full, and
-            # at most two batches are held in memory whatever the file's size.
+            # One chunk is written while the next is read and checked: the pipeline is full, and
+            # at most two chunks are held in memory whatever the file's size.
             if in_flight:
                 self._settle(*in_flight.popleft())
             in_flight.append((lines, self.committer.submit_all(ops)))
@@ -102,7 +105,7 @@ class BulkImporter:
             if op is not None:
                 lines.append(line_no)
                 ops.append(op)
-            if len(ops) >= self.batch:
+            if len(ops) >= min(self.batch, self.chunk):
                 yield self._known_documents(lines, ops)
                 lines, ops = [], []
         if ops:
