@@ -12,8 +12,8 @@ from onewindow.declarations import queries
 from onewindow.declarations.api import json_response
 from onewindow.declarations.handlers import DecideDossier, DecideWithdrawal, Receipt
 from onewindow.entrypoints.deps import App, Caller
-from onewindow.identity.model import Principal, Role
-from onewindow.kernel.errors import NotFound
+
+from . import queries as agency_queries
 
 __all__ = ["router"]
 
@@ -39,12 +39,6 @@ class WithdrawalDecisionIn(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-def _may_read_queue(caller: Principal, agency: str) -> None:
-    if caller.role is Role.PORT_OFFICE or caller.role is Role.ADMIN:
-        return
-    caller.require_agency(agency)
-
-
 @router.get("", summary="The agencies of this single window, their states and decisions")
 def list_agencies(caller: Caller, app: App) -> Response:
     return json_response({"agencies": [a.describe() for a in app.agencies]})
@@ -64,7 +58,7 @@ def work_queue(
     cursor: str | None = None,
 ) -> Response:
     app.agencies.get(agency)
-    _may_read_queue(caller, agency)
+    agency_queries.may_read_queue(caller, agency)
     f = queries.DeclarationFilter(
         status=status,
         agency=agency,
@@ -79,22 +73,8 @@ def work_queue(
 
 @router.get("/{agency}/dossiers/{number}", summary="A dossier with its declaration")
 def read_dossier(agency: str, number: str, caller: Caller, app: App) -> Response:
-    app.agencies.get(agency)
-    _may_read_queue(caller, agency)
     with app.engines.read.connect() as conn:
-        view = queries.declaration_view(conn, number, caller)
-    if not any(d["agency"] == agency for d in view["dossiers"]):
-        raise NotFound("dossier", "案卷", f"{number}/{agency}")
-    view["allowed_decisions"] = _allowed(app, agency, view)
-    return json_response(view)
-
-
-def _allowed(app: App, agency: str, view: dict[str, object]) -> list[str]:
-    machine = app.agencies.get(agency).machine
-    dossiers = view["dossiers"]
-    assert isinstance(dossiers, list)
-    state = next(d["state"] for d in dossiers if d["agency"] == agency)
-    return machine.allowed(state)
+        return json_response(agency_queries.agency_dossier(conn, app.agencies, agency, number, caller))
 
 
 @router.post("/{agency}/dossiers/{number}/decisions", summary="Decide on your agency's dossier")
