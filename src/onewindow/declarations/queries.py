@@ -9,13 +9,22 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from onewindow.documents.tables import documents
 from onewindow.identity.model import Principal, Role
 from onewindow.kernel.errors import FieldError, InvalidInput, NotFound
 from onewindow.persistence.outbox import envelopes, events
 
 from .tables import declarations, dossiers
 
-__all__ = ["DeclarationFilter", "declaration_view", "event_feed", "list_declarations", "timeline"]
+__all__ = [
+    "DeclarationFilter",
+    "declaration_view",
+    "dossier_states",
+    "event_feed",
+    "list_declarations",
+    "recent_documents",
+    "timeline",
+]
 
 MAX_PAGE = 200
 
@@ -186,3 +195,50 @@ def list_declarations(conn: sa.Connection, who: Principal, f: DeclarationFilter)
             f"{_iso(last_row.submitted_at)}|{last_row.number}".encode()
         ).decode()
     return {"items": items, "next_cursor": next_cursor}
+
+
+def dossier_states(
+    conn: sa.Connection, who: Principal, numbers: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Every agency's dossier state on each of ``numbers`` that the caller may see (a list's
+    status badges); numbers the caller may not see are left out, as ``list_declarations`` would."""
+    if not numbers:
+        return {}
+    d, dz = declarations.c, dossiers.c
+    q = (
+        sa.select(dz.number, dz.agency, dz.state, dz.category)
+        .join(declarations, d.number == dz.number)
+        .where(dz.number.in_(numbers))
+        .order_by(dz.number, dz.agency)
+    )
+    if who.role is Role.DECLARANT:
+        q = q.where(d.org_id == who.org_id)
+    elif who.role is Role.OFFICER:
+        q = q.where(dz.number.in_(sa.select(dossiers.c.number).where(dossiers.c.agency == who.agency)))
+    found: dict[str, list[dict[str, Any]]] = {}
+    for r in conn.execute(q):
+        found.setdefault(r.number, []).append({"agency": r.agency, "state": r.state, "category": r.category})
+    return found
+
+
+def recent_documents(conn: sa.Connection, who: Principal, limit: int = 20) -> list[dict[str, Any]]:
+    """The documents the caller's organisation uploaded, newest first: what it may attach to a
+    declaration (a declaration refers only to its own organisation's documents)."""
+    c = documents.c
+    q = (
+        sa.select(c.sha256, c.doc_type, c.media_type, c.size, c.filename, c.uploaded_at)
+        .where(c.org_id == who.org_id)
+        .order_by(c.uploaded_at.desc(), c.sha256)
+        .limit(max(1, min(limit, MAX_PAGE)))
+    )
+    return [
+        {
+            "sha256": r.sha256,
+            "type": r.doc_type,
+            "media_type": r.media_type,
+            "size": r.size,
+            "filename": r.filename,
+            "uploaded_at": _iso(r.uploaded_at),
+        }
+        for r in conn.execute(q)
+    ]

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from stdnum import imo as stdnum_imo
 from stdnum import iso6346
 
@@ -24,6 +24,7 @@ from onewindow.entrypoints.deps import App, Caller
 from onewindow.identity.model import Principal, Role
 from onewindow.kernel.errors import FieldError, InvalidInput, NotFound
 
+from .appointments import MAX_OFFERED, MoveAppointment, free_slots
 from .handlers import Annotate, AttendTask, CloseTask, OpenTask, RecordFindings, RecordResult, RecordScan
 from .model import Task
 from .tables import inspection_results, scan_annotations, scan_records
@@ -192,6 +193,37 @@ def read_task(task_id: str, caller: Caller, app: App) -> Response:
 
 def _rows(conn: sa.Connection, q: sa.Select[Any]) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(q)]
+
+
+class AppointmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    starts_at: AwareDatetime = Field(description="one of the free slots (GET …/free-slots)")
+
+
+@tasks_router.get("/{task_id}/free-slots", summary="Free slots the inspection's appointment can move to")
+def list_free_slots(
+    task_id: str,
+    caller: Caller,
+    app: App,
+    not_before: Annotated[AwareDatetime | None, Query(alias="from", description="default: now")] = None,
+    count: Annotated[int, Query(ge=1, le=MAX_OFFERED)] = 8,
+) -> Response:
+    """The earliest start times at which the site (and scanner) has room, is open, and one officer
+    of every agency on the inspection is on duty, other than the slot the inspection has now."""
+    with app.engines.read.connect() as conn:
+        task = _visible_task(conn, task_id, caller)
+        offer = free_slots(conn, task, app.clock.now(), not_before, count)
+    return json_response(offer.as_dict())
+
+
+@tasks_router.put("/{task_id}/appointment", summary="Move the inspection to another free slot (declarant)")
+async def move_appointment(task_id: str, body: AppointmentIn, caller: Caller, app: App) -> Response:
+    """The declarant of the inspected declaration picks another slot; refused (409
+    ``slot_unavailable``, with ``details.next_free``) when it is taken, closed or nobody is on
+    duty, and then the old appointment stands."""
+    caller.require(Role.DECLARANT)
+    op = MoveAppointment(task_id, caller.org_id, body.starts_at, caller.actor)
+    return json_response(await app.committer.run(op))
 
 
 @tasks_router.post("/{task_id}/open", summary="Open the container (board the vessel), once for all")
