@@ -41,7 +41,7 @@ current: ContextVar[str] = ContextVar("portal_language", default=DEFAULT)
 
 
 def _load(language: str) -> Translations:
-    merged = Translations()
+    merged: Translations | None = None
     folder = resources.files("onewindow.portal") / "locale" / language
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".po"):
@@ -51,8 +51,12 @@ def _load(language: str) -> Translations:
         buffer = io.BytesIO()
         write_mo(buffer, catalog)
         buffer.seek(0)
-        merged.merge(Translations(buffer))
-    return merged
+        loaded = Translations(buffer)
+        if merged is None:
+            merged = loaded  # the first catalog's header gives the plural rule (Chinese: one form)
+        else:
+            merged.merge(loaded)
+    return merged or Translations()
 
 
 _CATALOGS = {"zh": _load("zh")}

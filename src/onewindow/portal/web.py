@@ -4,7 +4,7 @@ anti-forgery tokens, and errors shown as pages instead of JSON."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -109,17 +109,21 @@ Page = Annotated[Visitor, Depends(_visitor)]
 SignedIn = Annotated[Principal, Depends(_signed_in)]
 
 
-async def _form(request: Request) -> FormData:
-    """The posted form, after checking the anti-forgery token (field ``csrf`` or header)."""
+async def _form(request: Request) -> AsyncIterator[FormData]:
+    """The posted form, after checking the anti-forgery token (field ``csrf`` or header); its
+    uploaded files are closed when the page is done."""
     visitor = _visitor(request)
     form = await request.form()
-    sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
-    if not visitor.session or not hmac.compare_digest(sent, visitor.csrf):
-        raise NotPermitted(
-            "The form has expired or did not come from this site: reload the page and try again.",
-            "表单已过期或并非来自本站，请刷新页面后重试。",
-        )
-    return form
+    try:
+        sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
+        if not visitor.session or not hmac.compare_digest(sent, visitor.csrf):
+            raise NotPermitted(
+                "The form has expired or did not come from this site: reload the page and try again.",
+                "表单已过期或并非来自本站，请刷新页面后重试。",
+            )
+        yield form
+    finally:
+        await form.close()
 
 
 Form = Annotated[FormData, Depends(_form)]
