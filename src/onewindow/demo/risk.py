@@ -1,5 +1,6 @@
 """The demo's risk and credit picture, made by the real operations: enterprises across the credit
-grades (an advanced certified importer, a dishonest one graded by a smuggling case), officers'
+grades (an advanced certified importer, a certified one, a dishonest one whose taxes are long
+overdue, a seriously dishonest one graded by a smuggling case), officers'
 profiles shared between customs and quarantine, an alert, a recorded trade mark, and a learned
 model trained on a labelled history of earlier, inspected declarations.
 
@@ -25,11 +26,13 @@ from . import samples
 
 __all__ = ["CONSIGNEES", "load_risk_picture"]
 
-# Consignees of the demo's goods besides the demo organisations, with the grade each ends up in.
+# Consignees of the demo's goods besides the demo organisations, with the grade each ends up in
+# and their share of the broker's declarations (the importer's own are all the importer's).
 CONSIGNEES = [
-    ("皖江电子科技有限公司 Wanjiang Electronics", "91340200", "certified"),
-    ("合肥恒通贸易有限公司 Hengtong Trading", "91340100", "dishonest"),
-    ("安庆长风食品进出口有限公司 Changfeng Foods", "91340800", "routine"),
+    ("皖江电子科技有限公司 Wanjiang Electronics", "91340200", "certified", 0.25),
+    ("合肥恒通贸易有限公司 Hengtong Trading", "91340100", "seriously_dishonest", 0.07),
+    ("安庆长风食品进出口有限公司 Changfeng Foods", "91340800", "routine", 0.3),
+    ("蚌埠新发贸易有限公司 Xinfa Trading", "91340300", "dishonest", 0.08),
 ]
 CUSTOMS = "user:customs-officer"
 QUARANTINE = "user:ciq-officer"
@@ -55,21 +58,34 @@ async def load_risk_picture(ow: OneWindow, rng: random.Random, usccs: dict[str, 
         )
     )
     extra = {}
-    for name, division, grade in CONSIGNEES:
+    today = ow.clock.now().date()
+    for name, division, grade, _share in CONSIGNEES:
         code = samples.uscc_code(rng, division[2:])
         extra[name] = code
         await run(RegisterEnterprise(code, name, CUSTOMS, None, False, 1_500))
         if grade == "certified":
             await run(SetGrade(code, grade, "Certified after audit (认证企业)", CUSTOMS))
-        elif grade == "dishonest":
+        elif grade == "seriously_dishonest":
             await run(
                 RecordViolation(
                     code,
                     ViolationType.SMUGGLING,
-                    ow.clock.now().date() - timedelta(days=40),
+                    today - timedelta(days=40),
                     Decimal("1250000"),
                     "customs",
                     "低报价格走私冻品 smuggling of frozen goods by under-valuation",
+                    CUSTOMS,
+                )
+            )
+        elif grade == "dishonest":
+            await run(
+                RecordViolation(
+                    code,
+                    ViolationType.UNPAID_TAX,
+                    today - timedelta(days=130),
+                    Decimal("86000"),
+                    "customs",
+                    "进口增值税逾期未缴 import VAT unpaid since it fell due",
                     CUSTOMS,
                 )
             )
@@ -129,7 +145,7 @@ async def _profiles(ow: OneWindow, alerted: str) -> None:
             alerted,
             Channel.SCAN,
             "检出疫情的冷链货物收货人 consignee of cold-chain goods that tested positive",
-            now + timedelta(days=30),
+            now + timedelta(days=14),  # the first two weeks of the demo's history
         )
     )
     await run(
@@ -174,6 +190,6 @@ async def _model(ow: OneWindow, rng: random.Random, usccs: dict[str, str]) -> No
             )
             fraud = rng.random() < p
             history.append(LabelledItem(item, fraud, int(fraud), f"demo-history-{i}"))
-    model = RiskModel.train(history, rounds=120)
+    model = RiskModel.train(history, rounds=120, threads=1)  # one thread: quicker on a busy machine
     metrics = {"items": len(history), "fraud": sum(h.fraud for h in history), "synthetic": True}
     await ow.committer.run(StoreModel("demo: synthetic inspected history", metrics, model.dumps()))

@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
     from onewindow.inspection.api import router as inspection
     from onewindow.inspection.api import tasks_router as inspections
     from onewindow.risk.api import router as risk
+    from onewindow.statistics.api import router as statistics
     from onewindow.webhooks.api import router as webhooks
 
     routers = (
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
         inspection,
         inspections,
         facilities,
+        statistics,
         webhooks,
         identity,
         public,

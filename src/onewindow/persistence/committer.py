@@ -101,6 +101,16 @@ class Committer:
         # kept across this writer's transactions so that operations need not read them again.
         self.memo: dict[str, Any] = {}
 
+    @property
+    def clock(self) -> Clock:
+        """What stamps each transaction's ``tx.now`` (the demo loader replays weeks of history on a
+        clock of its own)."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self._clock = clock
+
     def add_listener(self, fn: Callable[[], None]) -> None:
         self._listeners.append(fn)
 
