@@ -88,12 +88,24 @@ def _task_of(tx: Transaction, task_id: str) -> Task:
     return load_task(tx.conn, task_id)
 
 
-def _on_task(task: Task, agency: str) -> None:
+def _agency_task(tx: Transaction, task_id: str, agency: str) -> Task:
+    """The task, refused unless ``agency`` has an order on it."""
+    task = _task_of(tx, task_id)
     if agency not in task.agencies:
         raise NotPermitted(
             f"'{agency}' has no order on inspection {task.id}.",
             f"“{agency}”在查验任务 {task.id} 中无查验指令。",
         )
+    return task
+
+
+def _task_in_progress(tx: Transaction, task_id: str, agency: str, refusal: str, refusal_zh: str) -> Task:
+    """The task, refused unless ``agency`` has an order on it and it is in progress; ``refusal``
+    says what waits for that."""
+    task = _agency_task(tx, task_id, agency)
+    if task.status is not TaskStatus.IN_PROGRESS:
+        raise Conflict("inspection_not_in_progress", refusal, refusal_zh)
+    return task
 
 
 @dataclass
@@ -105,8 +117,7 @@ class OpenTask:
     officer: str
 
     def run(self, tx: Transaction) -> dict[str, Any]:
-        task = _task_of(tx, self.task_id)
-        _on_task(task, self.agency)
+        task = _agency_task(tx, self.task_id, self.agency)
         task.open(self.agency, self.officer, tx.now)
         save_task(tx, task)
         return task_view(task)
@@ -140,14 +151,13 @@ class RecordFindings:
     critical: bool
 
     def run(self, tx: Transaction) -> dict[str, Any]:
-        task = _task_of(tx, self.task_id)
-        _on_task(task, self.agency)
-        if task.status is not TaskStatus.IN_PROGRESS:
-            raise Conflict(
-                "inspection_not_in_progress",
-                "Findings are recorded while the inspection is in progress.",
-                "须在查验进行中录入查验结果。",
-            )
+        task = _task_in_progress(
+            tx,
+            self.task_id,
+            self.agency,
+            "Findings are recorded while the inspection is in progress.",
+            "须在查验进行中录入查验结果。",
+        )
         imo = task.subject.split("/")[0] if task.subject_kind == "conveyance" else None
         rows = [
             {
@@ -180,8 +190,7 @@ class CloseTask:
     agency: str
 
     def run(self, tx: Transaction) -> dict[str, Any]:
-        task = _task_of(tx, self.task_id)
-        _on_task(task, self.agency)
+        task = _agency_task(tx, self.task_id, self.agency)
         task.close(agencies_with_findings(tx.conn, task.id), tx.now)
         save_task(tx, task)
         return task_view(task)
@@ -201,14 +210,13 @@ class RecordScan:
     taken_at: datetime
 
     def run(self, tx: Transaction) -> dict[str, Any]:
-        task = _task_of(tx, self.task_id)
-        _on_task(task, self.agency)
-        if task.status is not TaskStatus.IN_PROGRESS:
-            raise Conflict(
-                "inspection_not_in_progress",
-                "Scans are taken during the inspection.",
-                "须在查验进行中上传机检图像。",
-            )
+        task = _task_in_progress(
+            tx,
+            self.task_id,
+            self.agency,
+            "Scans are taken during the inspection.",
+            "须在查验进行中上传机检图像。",
+        )
         if self.container is not None and self.container not in task.containers:
             raise InvalidInput(
                 [
@@ -246,7 +254,7 @@ class Annotate:
         scan = tx.conn.execute(sa.select(scan_records).where(scan_records.c.id == self.scan_id)).first()
         if scan is None:
             raise NotFound("scan", "机检图像", self.scan_id)
-        _on_task(_task_of(tx, scan.task_id), self.agency)
+        _agency_task(tx, scan.task_id, self.agency)
         row = {
             "id": uuid.uuid4().hex,
             "scan_id": self.scan_id,

@@ -19,8 +19,9 @@ with the number and the configuration re-derives every selection (``draw``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -205,83 +206,110 @@ def select(
     threshold: float | None,
     now: datetime,
 ) -> Selection:
-    channel = Channel.RELEASE
-    why: dict[str, Any] = {"seed_inputs": {"number": number, "agency": agency}}
+    """The channel of one agency's dossier: the worst that any part calls for, each part explained."""
 
-    hits = []
-    for p in profiles:
-        if p.used_by(agency, now) and any(p.condition.evaluate(r) for r in records):
-            u = draw(seed, number, agency, f"profile:{p.id}")
-            taken = u < p.hit_rate
-            hits.append(
-                {
-                    "id": p.id,
-                    "name": p.name,
-                    "owner": p.owner,
-                    "channel": p.channel.value,
-                    "reason": p.reason,
-                    "hit_rate": p.hit_rate,
-                    "draw": u,
-                    "selected": taken,
-                }
-            )
-            if taken:
-                channel = _worse(channel, p.channel)
-    why["profiles"] = hits
+    def drawn(purpose: str) -> float:
+        return draw(seed, number, agency, purpose)
 
+    profile_hits, by_profiles = _profile_hits(profiles, records, agency, now, drawn)
     alert_hits = [a for a in alerts if a.expires_at > now and _names(a, subjects)]
-    for a in alert_hits:
-        channel = _worse(channel, a.channel)
-    why["alerts"] = [
-        {
-            "id": a.id,
-            "agency": a.agency,
-            "subject_kind": a.subject_kind,
-            "subject": a.subject,
-            "channel": a.channel.value,
-            "reason": a.reason,
-        }
-        for a in alert_hits
-    ]
-
     ip_found = _ip_hits(ip_rights, records, now) if settings.ip_protection else []
-    if ip_found:
-        channel = _worse(channel, Channel.MANUAL)
-    why["ip_rights"] = [
-        {"id": r.id, "holder": r.holder_name, "mark": r.mark, "goods": goods} for r, goods in ip_found
-    ]
-
     model_hit = score is not None and threshold is not None and score >= threshold
-    why["score"] = {
-        "value": score,
-        "threshold": threshold,
-        "target_rate": settings.target_rate,
-        "selected": model_hit,
-    }
-    u_random = draw(seed, number, agency, "random")
+    u_random = drawn("random")
     random_hit = u_random < settings.random_rate
-    why["random"] = {"draw": u_random, "rate": settings.random_rate, "selected": random_hit}
+    credit, by_credit = _credit(grade, drawn("credit"), model_hit or random_hit, bool(subjects.containers))
+    by_alerts = [a.channel for a in alert_hits]
+    by_ip = [Channel.MANUAL] if ip_found else []
+    channel = _worst([*by_profiles, *by_alerts, *by_ip, *by_credit])
+    why: dict[str, Any] = {
+        "seed_inputs": {"number": number, "agency": agency},
+        "profiles": profile_hits,
+        "alerts": [_alert_view(a) for a in alert_hits],
+        "ip_rights": [
+            {"id": r.id, "holder": r.holder_name, "mark": r.mark, "goods": goods} for r, goods in ip_found
+        ],
+        "score": {
+            "value": score,
+            "threshold": threshold,
+            "target_rate": settings.target_rate,
+            "selected": model_hit,
+        },
+        "random": {"draw": u_random, "rate": settings.random_rate, "selected": random_hit},
+        "credit": credit,
+        "channel": channel.value,
+    }
+    return Selection(channel, why, [r for r, _ in ip_found])
 
-    u_credit = draw(seed, number, agency, "credit")
-    kept = (model_hit or random_hit) and u_credit < grade.factor
-    floored = u_credit < grade.floor
-    discretionary = kept or floored
-    why["credit"] = {
+
+def _profile_hits(
+    profiles: Sequence[Profile],
+    records: Sequence[Mapping[str, Any]],
+    agency: str,
+    now: datetime,
+    drawn: Callable[[str], float],
+) -> tuple[list[dict[str, Any]], list[Channel]]:
+    """The agency's profiles in force that match an item, each taken at its hit rate; with the
+    channels of those taken."""
+    hits: list[dict[str, Any]] = []
+    taken_channels: list[Channel] = []
+    for p in profiles:
+        if not (p.used_by(agency, now) and any(p.condition.evaluate(r) for r in records)):
+            continue
+        u = drawn(f"profile:{p.id}")
+        taken = u < p.hit_rate
+        hits.append(
+            {
+                "id": p.id,
+                "name": p.name,
+                "owner": p.owner,
+                "channel": p.channel.value,
+                "reason": p.reason,
+                "hit_rate": p.hit_rate,
+                "draw": u,
+                "selected": taken,
+            }
+        )
+        if taken:
+            taken_channels.append(p.channel)
+    return hits, taken_channels
+
+
+def _alert_view(a: Alert) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "agency": a.agency,
+        "subject_kind": a.subject_kind,
+        "subject": a.subject,
+        "channel": a.channel.value,
+        "reason": a.reason,
+    }
+
+
+def _credit(
+    grade: GradePolicy, u: float, discretionary_hit: bool, has_containers: bool
+) -> tuple[dict[str, Any], list[Channel]]:
+    """The grade's say over a discretionary selection (the score's or a random check's): kept with
+    probability ``factor``, and made at least ``floor`` of the time whatever the score. A selection
+    the floor alone makes is opened by hand; a kept one is scanned when there is a container."""
+    kept = discretionary_hit and u < grade.factor
+    selected = kept or u < grade.floor
+    why = {
         "grade": grade.grade,
         "rate": grade.rate,
         "routine_rate": grade.routine_rate,
         "factor": grade.factor,
         "floor": grade.floor,
-        "draw": u_credit,
+        "draw": u,
         "policy": grade.policy_version,
-        "selected": discretionary,
+        "selected": selected,
     }
-    if discretionary:
-        floor_only = not kept
-        by_machine = subjects.containers and not floor_only
-        channel = _worse(channel, Channel.SCAN if by_machine else Channel.MANUAL)
-    why["channel"] = channel.value
-    return Selection(channel, why, [r for r, _ in ip_found])
+    if not selected:
+        return why, []
+    return why, [Channel.SCAN if has_containers and kept else Channel.MANUAL]
+
+
+def _worst(channels: Iterable[Channel]) -> Channel:
+    return functools.reduce(_worse, channels, Channel.RELEASE)
 
 
 def _worse(a: Channel, b: Channel) -> Channel:

@@ -19,6 +19,7 @@ from onewindow.risk.profiles import (
     compile_expression,
     describe,
     language,
+    parser,
 )
 
 FIELDS: dict[str, FieldType] = {
@@ -284,7 +285,7 @@ def test_a_long_text_literal_is_refused() -> None:
 
 
 def test_a_list_longer_than_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(language, "MAX_LIST", 3)
+    monkeypatch.setattr(parser, "MAX_LIST", 3)
 
     assert holds('origin_country in ["BR", "AR", "UY"]', origin_country="UY")
     error = refusal('origin_country in ["BR", "AR", "UY", "PY"]')
