@@ -182,18 +182,18 @@ async def load_demo(
     seed: int = 2015,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Create the demo organisations, users (with the tokens printed by ``onewindow run``) and,
-    unless ``declarations_count`` is 0 (the identities alone), the credit register, the officers'
-    risk rules, the shared facilities and eight weeks of traffic ending now; then the joint
+    """Create the demo organisations, users (with the tokens printed by ``onewindow run``), their
+    invoices and, unless ``declarations_count`` is 0, the credit register, the officers' risk
+    rules, the shared facilities and eight weeks of traffic ending now; then the joint
     inspections and gate passages of the other demo loaders. ``ow`` must be started."""
     rng = random.Random(seed)
     end = ow.clock.now()
     clock = FixedClock(end - HISTORY - timedelta(days=1))
     with travelling(ow, clock):
         usccs = await create_identities(ow, rng)
+        documents = await _register_documents(ow, usccs)  # the benchmarks' declarations cite them too
         if declarations_count:
             consignees = await load_risk_picture(ow, rng, usccs)
-            documents = await _register_documents(ow, usccs)
             await register_facilities(ow)
             history = _History(ow, clock, rng, usccs, documents, consignees)
             await history.replay(declarations_count, end, progress)
