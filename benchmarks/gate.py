@@ -37,7 +37,6 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 import uvloop
-from tests.fixtures.servers import free_port
 
 from benchmarks import scenarios
 from benchmarks.environment import BenchEnv
@@ -194,23 +193,15 @@ def _submitter(host: str, port: int, bodies: list[bytes], rate: float, start_at:
 
 
 async def under_load(
-    host: str,
-    ports: tuple[int, int],
-    path: str,
-    bodies: list[bytes],
-    rate: float,
-    busy: list[bytes],
-    busy_rate: float,
+    host: str, port: int, path: str, bodies: list[bytes], rate: float, busy: list[bytes], busy_rate: float
 ) -> tuple[Phase, dict[str, Any]]:
-    """Offer ``bodies`` at ``rate`` to ``path`` on the gate port while another process submits
-    ``busy`` declarations to the main port (``ports``: main, gate)."""
-    port, gate_port = ports
+    """Offer ``bodies`` at ``rate`` to ``path`` while another process submits ``busy`` declarations."""
     start_at = time.time() + 3.0  # the submitter's interpreter starts meanwhile
     loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         submitting = loop.run_in_executor(pool, _submitter, host, port, busy, busy_rate, start_at)
         await asyncio.sleep(max(0.0, start_at - time.time()))
-        phase = await offer(host, gate_port, path, bodies, rate)
+        phase = await offer(host, port, path, bodies, rate)
         submitted = await submitting
     return phase, submitted
 
@@ -254,20 +245,12 @@ async def routed(host: str, port: int) -> None:
         raise SystemExit("the server does not route /v1/gates: include onewindow.gate.api.router in its app")
 
 
-async def gate_figures(
-    env: BenchEnv, seconds: float, rate: float, busy_rate: float, lane: bool = True
-) -> list[dict[str, Any]]:
+async def gate_figures(env: BenchEnv, seconds: float, rate: float, busy_rate: float) -> list[dict[str, Any]]:
     prepare(env)
     durability = env.durability()
     tpl = scenarios.templates(env)
-    server = env.server()
-    server.port = free_port()
-    gate_port = free_port() if lane else server.port
-    if lane:
-        server.env = {**server.env, "ONEWINDOW_GATE_PORT": str(gate_port)}
-    server.start()
+    server = env.server().start()
     host, port = "127.0.0.1", server.port
-    ports = (port, gate_port)
     try:
         await routed(host, port)
         seed = [
@@ -281,15 +264,15 @@ async def gate_figures(
             raise SystemExit("no declaration was released: nothing to drive through the gate")
         n = int(rate * seconds)
         warm = await offer(
-            host, gate_port, f"/v1/gates/{GATE}/passages", gate_bodies(loads, int(rate), seed=1), rate
+            host, port, f"/v1/gates/{GATE}/passages", gate_bodies(loads, int(rate), seed=1), rate
         )
         busy = list(scenarios.bodies(tpl, int(busy_rate * (seconds + 2)), 10**9))
         gate, submitted = await under_load(
-            host, ports, f"/v1/gates/{GATE}/passages", gate_bodies(loads, n), rate, busy, busy_rate
+            host, port, f"/v1/gates/{GATE}/passages", gate_bodies(loads, n), rate, busy, busy_rate
         )
         busy = list(scenarios.bodies(tpl, int(busy_rate * (seconds + 2)), 2 * 10**9))
         ping, submitted_ping = await under_load(
-            host, ports, f"/v1/gates/{GATE}/ping", [b"{}"] * n, rate, busy, busy_rate
+            host, port, f"/v1/gates/{GATE}/ping", [b"{}"] * n, rate, busy, busy_rate
         )
         answered = warm.ok + gate.ok
         logged = await logged_passages(env, answered)
@@ -303,7 +286,6 @@ async def gate_figures(
             ping.p(99),
             baseline_name="constant-answer endpoint of the same app, same load",
             target=TARGET,
-            served_by="the gate lane (its own port and thread)" if lane else "the main port",
             offered_per_s=rate,
             achieved_per_s=round(gate.ok / gate.elapsed, 1),
             p50_ms=round(gate.p(50), 3),
@@ -337,16 +319,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured phase")
     parser.add_argument("--rate", type=float, default=2000.0, help="gate decisions offered a second")
     parser.add_argument("--submit-rate", type=float, default=200.0, help="declarations submitted a second")
-    parser.add_argument(
-        "--main-port", action="store_true", help="send the gate readings to the main port, not the gate lane"
-    )
     args = parser.parse_args(argv)
     if not (0 < args.seconds <= 600 and 0 < args.rate <= 20_000 and 0 < args.submit_rate <= 2_000):
         parser.error("--seconds in (0, 600], --rate in (0, 20000], --submit-rate in (0, 2000]")
     with BenchEnv.create("sqlite") as env:
-        figures = uvloop.run(
-            gate_figures(env, args.seconds, args.rate, args.submit_rate, lane=not args.main_port)
-        )
+        figures = uvloop.run(gate_figures(env, args.seconds, args.rate, args.submit_rate))
     for f in figures:
         print(json.dumps(f, ensure_ascii=False), flush=True)
     RESULTS.mkdir(exist_ok=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -61,7 +60,6 @@ class OneWindow:
     async def start(self) -> None:
         """Start the writer and, where this process is a worker, the relay and the consumers."""
         quiet_garbage_collector()
-        sys.setswitchinterval(self.settings.switch_interval_ms / 1000)
         self.engines.start()
         self.committer.start()
         if not self.settings.runs_worker:

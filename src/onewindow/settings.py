@@ -22,11 +22,6 @@ class Settings:
     ``risk``: ``on`` (the default) lets the agencies that use the risk engine select declarations
     for inspection; ``off`` leaves every agency to its rules and default (tests of other areas).
     ``risk_seed``: the seed of random selection, so an auditor can re-derive every draw.
-    ``gate_port``/``gate_host``: where the gate lane listens (a thread of its own serving only the
-    gate readers, so trucks never wait behind declarations); 0 serves gates on the main port only.
-    ``switch_interval_ms``: how long a thread may hold the interpreter before another runs (Python's
-    default is 5 ms; the writer thread's long slices then delayed the event loop's short answers, the
-    gate's above all).
     """
 
     data_dir: Path = Path("var")
@@ -42,17 +37,10 @@ class Settings:
     token_cache_seconds: float = 30.0
     risk: str = "on"
     risk_seed: str = "onewindow"
-    switch_interval_ms: float = 0.5
-    gate_port: int = 0  # the gate readers' own port (``gate.lane``); 0: gates on the main port only
-    gate_host: str = "127.0.0.1"
 
     def __post_init__(self) -> None:
         if self.role not in ("all", "api", "worker"):
             raise ValueError(f"role must be all, api or worker, not {self.role!r}")
-        if not 0 <= self.gate_port <= 65535:
-            raise ValueError(f"gate_port must be a port number or 0, not {self.gate_port!r}")
-        if not 0.05 <= self.switch_interval_ms <= 100:
-            raise ValueError(f"switch_interval_ms must be in [0.05, 100], not {self.switch_interval_ms!r}")
         if self.risk not in ("on", "off"):
             raise ValueError(f"risk must be on or off, not {self.risk!r}")
         if not self.database_url:
@@ -90,12 +78,6 @@ class Settings:
         ):
             if f"ONEWINDOW_{key.upper()}" in env:
                 values[key] = env[f"ONEWINDOW_{key.upper()}"]
-        if "ONEWINDOW_GATE_PORT" in env:
-            values["gate_port"] = int(env["ONEWINDOW_GATE_PORT"])
-        if "ONEWINDOW_GATE_HOST" in env:
-            values["gate_host"] = env["ONEWINDOW_GATE_HOST"]
-        if "ONEWINDOW_SWITCH_INTERVAL_MS" in env:
-            values["switch_interval_ms"] = float(env["ONEWINDOW_SWITCH_INTERVAL_MS"])
         if "ONEWINDOW_AGENCY_CONFIG" in env:
             values["agency_config"] = json.loads(Path(env["ONEWINDOW_AGENCY_CONFIG"]).read_text("utf-8"))
         values.update({k: v for k, v in overrides.items() if v is not None})

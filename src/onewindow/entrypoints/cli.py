@@ -4,7 +4,6 @@ status, token. Long work shows a progress bar."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import signal
 from pathlib import Path
@@ -134,18 +133,13 @@ def serve(
     role: Annotated[
         str, typer.Option(help="all (API + worker, embedded) or api (scaled out, with separate workers)")
     ] = "all",
-    gate_port: Annotated[
-        int | None, typer.Option(help="The gate readers' own port (a thread of its own); 0: none")
-    ] = None,
 ) -> None:
-    """Serve the HTTP API and the portal (and the gate lane, with --gate-port)."""
+    """Serve the HTTP API and the web portal."""
     import uvicorn
 
     from onewindow.entrypoints.http import create_app
 
     s = _settings(data_dir, database_url, nats_url, role)
-    if gate_port is not None:
-        s = dataclasses.replace(s, gate_port=gate_port, gate_host=host)
     uvicorn.run(
         create_app(s),
         host=host,
@@ -163,7 +157,6 @@ def run(
     host: str = "127.0.0.1",
     port: int = 8000,
     declarations: Annotated[int, typer.Option(help="Demo declarations to load on first run")] = 300,
-    gate_port: Annotated[int, typer.Option(help="The gate readers' own port; 0: none")] = 8001,
 ) -> None:
     """The embedded default in one step: migrate, load the demo (first time), serve."""
     from onewindow.persistence.migrate import upgrade
@@ -180,7 +173,6 @@ def run(
         host=host,
         port=port,
         role="all",
-        gate_port=gate_port,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -42,13 +41,6 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
         ow = onewindow or bootstrap(settings)
         app.state.onewindow = ow
         await ow.start()
-        if ow.settings.gate_port and ow.settings.runs_api:
-            from onewindow.gate.lane import GateLane
-
-            lane = GateLane(ow, ow.settings.gate_host, ow.settings.gate_port)
-            await asyncio.to_thread(lane.start)
-            app.state.gate_lane = lane
-            ow.stoppers.append(lane.stop)  # first: its last passages reach the committer before it stops
         try:
             yield
         finally:

@@ -30,7 +30,6 @@ from . import queries
 from .desk import GateDesk
 from .facts import MAX_CONTAINERS
 from .handlers import Confirmation
-from .lane import GateLane
 from .rules import Direction, Reading
 from .view import GateView
 
@@ -135,28 +134,15 @@ def list_all_passages(
         return json_response(queries.list_passages(conn, f))
 
 
-def _lane(request: Request) -> GateLane | None:
-    """The process's gate lane, where it has one (``gate_port``): it then holds the desk."""
-    lane: GateLane | None = getattr(request.app.state, "gate_lane", None)
-    return lane
-
-
 async def decide_request(request: Request) -> Response:
     caller = _gate_keeper(request)
     data, reading = _reading(request.path_params["gate_id"], await request.body())
-    lane = _lane(request)
-    if lane is not None:
-        passage = await lane.decide(reading, data.read_at, caller.actor)
-    else:
-        passage = (await get_desk(request)).decide(reading, data.read_at, caller.actor)
+    passage = (await get_desk(request)).decide(reading, data.read_at, caller.actor)
     return json_response(passage.as_dict())
 
 
 async def confirm_passage(request: Request, gate_id: str, passage_id: str, actor: str) -> Confirmation:
-    """Confirm through whichever holds this process's desk (the lane, or the main loop)."""
-    lane = _lane(request)
-    if lane is not None:
-        return await lane.confirm(gate_id, passage_id, actor)
+    """Confirm through the process's desk (the portal's gate page uses it too)."""
     return await (await get_desk(request)).confirm(gate_id, passage_id, actor)
 
 
