@@ -16,7 +16,7 @@ from onewindow.entrypoints.deps import App, Caller
 from onewindow.identity.model import Principal, Role
 from onewindow.kernel.errors import NotPermitted
 
-from . import repository
+from . import queries, repository
 from .grades import current_policies
 from .handlers import (
     CureViolation,
@@ -28,9 +28,9 @@ from .handlers import (
     SavePolicy,
     SetGrade,
 )
-from .model import dishonest_list
 from .policy import ViolationType, port_date
-from .tables import credit_grade_changes, credit_violations, enterprises
+from .public import dishonest_enterprises as published_dishonest
+from .tables import enterprises
 
 __all__ = ["public", "router"]
 
@@ -118,33 +118,7 @@ def list_enterprises(caller: Caller, app: App, grade: str | None = None) -> Resp
 def read_enterprise(uscc: str, caller: Caller, app: App) -> Response:
     _reader(caller, uscc)
     with app.engines.read.connect() as conn:
-        ent, last_year = repository.load_enterprise(conn, uscc)
-        policy = current_policies(conn).on(port_date(app.clock.now()))
-        g, v = credit_grade_changes.c, credit_violations.c
-        history = conn.execute(sa.select(credit_grade_changes).where(g.uscc == uscc).order_by(g.id)).all()
-        found = conn.execute(sa.select(credit_violations).where(v.uscc == uscc).order_by(v.occurred_on)).all()
-    grade = policy.grade(ent.grade) if policy.has_grade(ent.grade) else None
-    return json_response(
-        {
-            "uscc": ent.uscc,
-            "name": ent.name,
-            "grade": ent.grade.value,
-            "grade_zh": grade.name_zh if grade else None,
-            "grade_en": grade.name_en if grade else None,
-            "is_aeo": grade.is_aeo if grade else False,
-            "since": ent.since,
-            "customs_broker": ent.customs_broker,
-            "declarations_last_year": last_year,
-            "inspection_rate": policy.selection_rate(ent.grade) if grade else None,
-            "policy": policy.version,
-            "history": [dict(h._mapping) for h in history],
-            "violations": [_jsonable(dict(x._mapping)) for x in found],
-        }
-    )
-
-
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in row.items()}
+        return json_response(queries.enterprise_record(conn, uscc, port_date(app.clock.now())))
 
 
 @router.post("/violations", status_code=201, summary="Record a violation (shared by every agency)")
@@ -259,20 +233,10 @@ def vessel_status(imo: str, caller: Caller, app: App) -> Response:
 @public.get("/dishonest-enterprises", summary="The public list of dishonest enterprises (no sign-in)")
 def dishonest_enterprises(app: App) -> Response:
     with app.engines.read.connect() as conn:
-        policies = current_policies(conn)
-        e = enterprises.c
-        usccs = [
-            u
-            for (u,) in conn.execute(
-                sa.select(e.uscc).where(e.grade.in_(["dishonest", "seriously_dishonest"]))
-            )
-        ]
-        listed = [repository.load_enterprise(conn, u)[0] for u in usccs]
-    policy = policies.on(port_date(app.clock.now()))
-    entries = dishonest_list(listed, policy)
+        version, entries = published_dishonest(conn, port_date(app.clock.now()))
     return json_response(
         {
-            "policy": policy.version,
+            "policy": version,
             "enterprises": [
                 {
                     "uscc": x.uscc,

@@ -97,13 +97,13 @@ async def _parse_checked(request: Request, app: Any, caller: Principal) -> tuple
     body = await request.body()
     data = parse(body)
     errors = check(data, _today(app)) + check_declarant(data, caller.uscc)
-    errors += await _unknown_documents(app, caller.org_id, data, prefix="")
+    errors += await unknown_documents(app, caller.org_id, data, prefix="")
     if errors:
         raise InvalidInput(errors)
     return body, data
 
 
-async def _unknown_documents(app: Any, org_id: str, data: Data, prefix: str) -> list[FieldError]:
+async def unknown_documents(app: Any, org_id: str, data: Data, prefix: str) -> list[FieldError]:
     if not data.documents:
         return []
     hashes = {d.sha256 for d in data.documents}
@@ -272,7 +272,7 @@ async def _amendment(request: Request, app: Any, caller: Principal) -> tuple[str
         FieldError(f"data.{f.path}", f.code, f.message, f.message_zh)
         for f in check(data, _today(app)) + check_declarant(data, caller.uscc)
     ]
-    errors += await _unknown_documents(app, caller.org_id, data, prefix="data.")
+    errors += await unknown_documents(app, caller.org_id, data, prefix="data.")
     if errors:
         raise InvalidInput(errors)
     return str(reason), data

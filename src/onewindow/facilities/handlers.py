@@ -43,9 +43,6 @@ __all__ = [
 REPLAN_AHEAD = timedelta(days=366)  # how far ahead new opening hours are checked against bookings
 _DISPLACED = frozenset({"closed", "outside_hours"})  # refusals that move a booking elsewhere
 
-# ``inspection/appointments.py`` reads a booking's resources by this name from here.
-_resources = resources_for
-
 
 # -- the register --------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from onewindow.facilities import repository as register
-from onewindow.facilities.handlers import BookExact, CancelBooking, _resources
+from onewindow.facilities.bookings import BookExact, CancelBooking, resources_for
 from onewindow.facilities.hours import PORT_TIME, Period
 from onewindow.facilities.model import Booking, Facility
 from onewindow.facilities.schedule import HORIZON, Resource, ResourceKind, free_starts
@@ -27,7 +27,7 @@ from onewindow.kernel.errors import Conflict, NotFound
 from onewindow.persistence.committer import Transaction
 
 from .model import JOINABLE, Task
-from .scheduling import _place, _scanner
+from .scheduling import scanner_at, site_for
 from .tasks import load_task, save_task, task_view
 
 __all__ = ["MAX_OFFERED", "MoveAppointment", "Offer", "free_slots", "own_task"]
@@ -79,7 +79,7 @@ def _where(conn: sa.Connection, task: Task) -> tuple[Facility, Facility | None, 
     """The site (kept when booked, else the one the scheduler would choose), its scanner when an
     agency ordered a scan, and the task's current booking."""
     booking = register.load_booking(conn, task.booking_id) if task.booking_id else None
-    site_id = booking.facility_id if booking else _place(conn, task)
+    site_id = booking.facility_id if booking else site_for(conn, task)
     if site_id is None:
         raise Conflict(
             "no_inspection_site",
@@ -91,7 +91,7 @@ def _where(conn: sa.Connection, task: Task) -> tuple[Facility, Facility | None, 
     if booking is not None:
         scanner_id = booking.scanner_id
     else:
-        scanner_id = _scanner(conn, site_id) if any(o.kind == "scan" for o in task.orders) else None
+        scanner_id = scanner_at(conn, site_id) if any(o.kind == "scan" for o in task.orders) else None
     scanner = register.find_facility(conn, scanner_id) if scanner_id else None
     return place, scanner, booking
 
@@ -125,7 +125,7 @@ def free_slots(
     place, scanner, booking = _where(conn, task)
     duration = timedelta(minutes=place.slot_minutes)
     after = max(not_before or now, now)
-    resources = _resources(conn, place, scanner, task.agencies, Period(now, after + HORIZON + duration))
+    resources = resources_for(conn, place, scanner, task.agencies, Period(now, after + HORIZON + duration))
     wanted = max(1, min(count, MAX_OFFERED))
     step = timedelta(minutes=place.slot_minutes)
     starts = free_starts(_without(resources, booking), duration, after, step, wanted + 1)

@@ -29,10 +29,10 @@ SYSTEM = "system:joint-inspection"
 
 
 def book_appointment(tx: Transaction, task: Task) -> tuple[str, str, datetime] | None:
-    place = _place(tx.conn, task)
+    place = site_for(tx.conn, task)
     if place is None:
         return None
-    scanner = _scanner(tx.conn, place) if any(o.kind == "scan" for o in task.orders) else None
+    scanner = scanner_at(tx.conn, place) if any(o.kind == "scan" for o in task.orders) else None
     with tx.conn.begin_nested() as attempt:
         try:
             booking = _book(tx, task, place, scanner)
@@ -55,7 +55,7 @@ def _book(tx: Transaction, task: Task, place: str, scanner: str | None) -> Booki
     return BookSlot(place, task.agencies, purpose, task.id, SYSTEM, scanner).run(tx)
 
 
-def _place(conn: sa.Connection, task: Task) -> str | None:
+def site_for(conn: sa.Connection, task: Task) -> str | None:
     f = facilities.c
     kind = FacilityKind.PORT if task.subject_kind == "conveyance" else FacilityKind.INSPECTION_SITE
     rows = conn.execute(
@@ -70,7 +70,7 @@ def _place(conn: sa.Connection, task: Task) -> str | None:
     return None
 
 
-def _scanner(conn: sa.Connection, site: str) -> str | None:
+def scanner_at(conn: sa.Connection, site: str) -> str | None:
     f = facilities.c
     found = conn.execute(
         sa.select(f.id)

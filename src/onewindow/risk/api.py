@@ -202,25 +202,12 @@ def read_assessments(number: str, caller: Caller, app: App) -> Response:
     with app.engines.read.connect() as conn:
         view = declaration_queries.declaration_view(conn, number, caller)  # 404 unless visible
         rows = queries.assessments(conn, number, None if agency is None else [agency])
-        drivers = _drivers(app, conn, view)
+        drivers = queries.drivers(conn, app.risk, view)
     for row in rows:
         score = row["explanation"].get("score", {})
         if row["model_id"] and drivers and drivers["model_id"] == row["model_id"]:
             score["drivers"] = drivers["drivers"]
     return json_response({"number": number, "assessments": rows})
-
-
-def _drivers(app: Any, conn: Any, view: dict[str, Any]) -> dict[str, Any] | None:
-    """The main drivers of the riskiest item's score, computed when asked (not on the hot path)."""
-    if app.risk is None:
-        return None
-    model = app.risk.snapshot(conn).model
-    if model is None or view.get("kind") not in ("import", "export"):
-        return None
-    from onewindow.declarations.dataset import GoodsDeclaration
-
-    data = GoodsDeclaration.model_validate(view["data"])
-    return {"model_id": model.model_id, "drivers": model.drivers(data)}
 
 
 @router.post("/assessments/{number}/{agency}/overrule", summary="Overrule the channel, with a reason")

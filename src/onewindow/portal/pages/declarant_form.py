@@ -24,7 +24,7 @@ from starlette.datastructures import FormData, UploadFile
 from onewindow import reference
 from onewindow.bootstrap import OneWindow
 from onewindow.declarations import queries
-from onewindow.declarations.api import _unknown_documents
+from onewindow.declarations.api import unknown_documents
 from onewindow.declarations.dataset import ConveyanceReport, GoodsDeclaration
 from onewindow.declarations.handlers import CHINA, AmendDeclaration, Receipt, SubmitDeclaration
 from onewindow.declarations.validation import check, check_declarant, parse
@@ -61,7 +61,7 @@ async def validate(
         return body, None, exc.fields
     today = ow.clock.now().astimezone(CHINA).date()
     errors = check(data, today) + check_declarant(data, user.uscc)
-    errors += await _unknown_documents(ow, user.org_id, data, prefix="")
+    errors += await unknown_documents(ow, user.org_id, data, prefix="")
     return body, data, errors
 
 

@@ -20,8 +20,8 @@ from onewindow.declarations.receipt import receipt_facts, render_receipt
 from onewindow.documents.store import find_document
 from onewindow.facilities.handlers import SlotUnavailable
 from onewindow.identity.model import Principal
-from onewindow.inspection.api import _visible_task
 from onewindow.inspection.appointments import MoveAppointment, Offer, free_slots
+from onewindow.inspection.queries import visible_task
 from onewindow.inspection.tasks import task_view, tasks_of
 from onewindow.kernel.errors import Conflict, FieldError, InvalidInput, OneWindowError
 
@@ -74,7 +74,7 @@ def _inspections(ow: OneWindow, user: Principal, number: str) -> list[dict[str, 
     found = []
     with ow.engines.read.connect() as conn:
         for task_id in tasks_of(conn, number):
-            task = _visible_task(conn, task_id, user)
+            task = visible_task(conn, task_id, user)
             view = task_view(task)
             offer: Offer | None = None
             problem: OneWindowError | None = None
