@@ -21,6 +21,7 @@ from onewindow.inspection.scheduling import book_appointment
 from onewindow.inspection.tasks import CONSUMER as INSPECTIONS
 from onewindow.inspection.tasks import order_handler
 from onewindow.kernel.clock import Clock, SystemClock
+from onewindow.kernel.tasks import cancel_and_wait
 from onewindow.messaging.brokers.base import Broker
 from onewindow.messaging.brokers.memory import InMemoryBroker
 from onewindow.messaging.relay import Relay
@@ -88,13 +89,7 @@ class OneWindow:
         for stop in reversed(self.stoppers):
             await stop()
         self.stoppers.clear()
-        pending = set(self._tasks)
-        for _ in range(100):  # Python 3.11's wait_for can swallow a cancellation: repeat it
-            for t in pending:
-                t.cancel()
-            _, pending = await asyncio.wait(pending, timeout=0.1)
-            if not pending:
-                break
+        await cancel_and_wait(self._tasks)
         self._tasks.clear()
         if self.broker is not None:
             await self.broker.close()

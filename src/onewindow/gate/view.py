@@ -37,6 +37,7 @@ from stdnum import iso6346
 from onewindow.declarations import events as declaration_events
 from onewindow.declarations.tables import declaration_containers, declarations
 from onewindow.facilities.tables import facilities
+from onewindow.kernel.tasks import cancel_and_wait
 from onewindow.persistence.outbox import events
 
 from . import events as gate_events
@@ -209,9 +210,7 @@ class GateView:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait([self._task])  # it loops over wait_for: one cancel may be swallowed
             self._task = None
 
     def wake(self) -> None:

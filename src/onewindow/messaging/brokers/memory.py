@@ -7,6 +7,7 @@ import logging
 from collections import OrderedDict
 
 from onewindow.kernel.messages import Envelope
+from onewindow.kernel.tasks import cancel_and_wait
 
 from .base import Handler
 
@@ -62,7 +63,5 @@ class InMemoryBroker:
                 await asyncio.sleep(self._retry_delay)
 
     async def close(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
         self._tasks.clear()

@@ -23,6 +23,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, S
 from nats.js.errors import NotFoundError
 
 from onewindow.kernel.messages import Envelope
+from onewindow.kernel.tasks import cancel_and_wait
 
 from .base import Handler
 
@@ -184,9 +185,7 @@ class NatsBroker:
         if not self._tasks:
             return
         _, stuck = await asyncio.wait(self._tasks, timeout=CLOSE_GRACE)
-        for task in stuck:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(stuck)
         self._tasks.clear()
 
 
