@@ -10,7 +10,9 @@ from datetime import date
 import pytest
 
 from onewindow.portal import i18n
-from onewindow.portal.pages.office_charts import _ticks, chart, hours
+from onewindow.portal.pages.office_chart_drawing import ticks as _ticks
+from onewindow.portal.pages.office_charts import chart
+from onewindow.portal.pages.office_labels import hours
 from onewindow.statistics.filters import parse_filters
 from onewindow.statistics.queries import Figure
 

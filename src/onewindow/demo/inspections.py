@@ -41,7 +41,7 @@ from . import samples
 
 __all__ = ["Region", "load_joint_inspections", "png", "xray"]
 
-# The demo's officers and broker (demo.loader.DEMO_USERS) and the scanner of Wuhu's inspection site.
+# The demo's officers and broker (demo.identities.DEMO_USERS) and the scanner of Wuhu's inspection site.
 CUSTOMS = ("customs", "hefei-customs", "user:customs-officer")
 QUARANTINE = ("quarantine", "anhui-ciq", "user:ciq-officer")
 BROKER = ("gangtong-broker", "user:gangtong-broker")

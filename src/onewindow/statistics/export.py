@@ -8,8 +8,8 @@ from __future__ import annotations
 import csv
 import io
 
+from .figure import Figure
 from .filters import Filters
-from .queries import Figure
 
 __all__ = ["csv_filename", "to_csv"]
 

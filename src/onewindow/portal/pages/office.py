@@ -22,9 +22,9 @@ from onewindow.statistics.queries import Figure, offices
 from .. import i18n
 from ..i18n import gettext as _
 from ..web import Page, SignedIn, page
-from .office_charts import (
+from .office_charts import chart
+from .office_labels import (
     agency_label,
-    chart,
     duration,
     hours,
     kind_label,
