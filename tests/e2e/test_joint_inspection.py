@@ -111,6 +111,11 @@ async def test_a_closed_inspection_is_not_reopened_by_a_later_order(world: World
     [later] = [t for t in both.values() if t["id"] != task["id"]]
     assert later["agencies"] == ["quarantine"] and later["status"] == "open"
 
+    # Each agency's officers list the inspections they are on, never the whole list refused.
+    assert [t["id"] for t in await tasks(world, number, CUSTOMS)] == [task["id"]]
+    assert [t["id"] for t in await tasks(world, number, QUARANTINE)] == [later["id"]]
+    assert len(await tasks(world, number, PORT_OFFICE)) == 2
+
 
 async def test_the_container_is_opened_once_and_closed_when_every_agency_has_its_findings(
     world: World,
