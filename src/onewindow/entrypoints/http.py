@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -48,6 +48,29 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
 
     app = FastAPI(title="OneWindow", version=__version__, description=DESCRIPTION, lifespan=lifespan)
 
+    _answer_errors(app)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness and readiness")
+    def healthz(request: Request) -> dict[str, Any]:
+        ow: OneWindow = request.app.state.onewindow
+        return {
+            "status": "ok",
+            "version": __version__,
+            "database": ow.engines.dialect,
+            "role": ow.settings.role,
+            "broker": "nats" if ow.settings.nats_url else "in-process",
+        }
+
+    for router in _api_routers():
+        app.include_router(router)
+    install_portal(app)  # after the API: the portal's paths never shadow it
+    _document_hand_written_bodies(app)
+    return app
+
+
+def _answer_errors(app: FastAPI) -> None:
+    """Every error as the API's JSON (stable code, both languages, fields), or as a portal page."""
+
     @app.exception_handler(OneWindowError)
     async def _onewindow_error(request: Request, exc: OneWindowError) -> Response:
         if is_portal_request(request):
@@ -67,17 +90,9 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
             return error_page(request, err)
         return _error(err)
 
-    @app.get("/healthz", tags=["operations"], summary="Liveness and readiness")
-    def healthz(request: Request) -> dict[str, Any]:
-        ow: OneWindow = request.app.state.onewindow
-        return {
-            "status": "ok",
-            "version": __version__,
-            "database": ow.engines.dialect,
-            "role": ow.settings.role,
-            "broker": "nats" if ow.settings.nats_url else "in-process",
-        }
 
+def _api_routers() -> tuple[APIRouter, ...]:
+    """Every area's router, in the order their paths are matched."""
     from onewindow.agencies.api import router as agencies
     from onewindow.credit.api import public
     from onewindow.credit.api import router as credit
@@ -94,7 +109,7 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
     from onewindow.statistics.api import router as statistics
     from onewindow.webhooks.api import router as webhooks
 
-    routers = (
+    return (
         gates,  # first: the gate reader's answers are the latency-critical ones
         declarations,
         feed,
@@ -111,11 +126,6 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
         public,
         facilities_public,
     )
-    for router in routers:
-        app.include_router(router)
-    install_portal(app)  # after the API: the portal's paths never shadow it
-    _document_hand_written_bodies(app)
-    return app
 
 
 def _document_hand_written_bodies(app: FastAPI) -> None:

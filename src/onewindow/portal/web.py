@@ -19,7 +19,7 @@ from onewindow.bootstrap import OneWindow
 from onewindow.identity.model import Principal, Role
 from onewindow.kernel.errors import NotAuthenticated, NotPermitted, OneWindowError
 
-from . import i18n
+from . import i18n, labels
 from .sessions import COOKIE, csrf_token
 
 __all__ = [
@@ -61,7 +61,7 @@ templates.filters.update(
     percent=i18n.fmt_percent,
     money=i18n.fmt_money,
 )
-templates.globals.update(version=__version__, pick=i18n.pick)
+templates.globals.update(version=__version__, pick=i18n.pick, names=labels)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from onewindow.statistics.api import figure_response, read_figure, read_figures
 from onewindow.statistics.filters import DEFAULT_WEEKS, PORT_TIME, Filters, Granularity, parse_filters
 from onewindow.statistics.queries import Figure, offices
 
-from .. import i18n
+from .. import i18n, labels
 from ..i18n import gettext as _
 from ..web import Page, SignedIn, page
 from .office_charts import chart
@@ -158,7 +158,7 @@ def declaration(request: Request, visitor: Page, user: SignedIn, number: str) ->
         decl=found,
         port=port_label(found["office"]),
         kind=kind_label(found["kind"]),
-        status_label=_status_label(found["status"]),
+        status_label=labels.status(found["status"]),
         submitted_at=_when(found["submitted_at"]),
         updated_at=_when(found["updated_at"]),
         dossiers=[
@@ -176,7 +176,7 @@ def declaration(request: Request, visitor: Page, user: SignedIn, number: str) ->
                 "agency": agency_label(e["agency"]) if e["agency"] else "",
                 "state": state_label(str(e["state"]))
                 if e.get("state")
-                else _status_label(str(e["status"]))
+                else labels.status(str(e["status"]))
                 if e.get("status")
                 else "",
                 "reason": str(e.get("reason") or ""),
@@ -189,19 +189,6 @@ def declaration(request: Request, visitor: Page, user: SignedIn, number: str) ->
 
 def _when(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _status_label(code: str) -> str:
-    return {
-        "submitted": _("Submitted"),
-        "under_review": _("Under review"),
-        "action_required": _("Action required"),
-        "inspection": _("Inspection"),
-        "withdrawal_requested": _("Withdrawal requested"),
-        "released": _("Released"),
-        "refused": _("Refused"),
-        "withdrawn": _("Withdrawn"),
-    }.get(code, code)
 
 
 # -- what the template shows ---------------------------------------------------------------------

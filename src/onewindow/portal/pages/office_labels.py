@@ -8,7 +8,7 @@ from typing import Any
 
 from onewindow.statistics.ports import port
 
-from .. import i18n
+from .. import i18n, labels
 from ..i18n import gettext as _
 
 __all__ = [
@@ -99,20 +99,7 @@ def situation_label(code: str) -> str:
 
 
 def state_label(code: str) -> str:
-    return {
-        "received": _("Received"),
-        "under_review": _("Under review"),
-        "documents_requested": _("Documents requested"),
-        "correction_requested": _("Correction requested"),
-        "inspection_ordered": _("Inspection ordered"),
-        "sampling": _("Sampling"),
-        "treatment": _("Treatment"),
-        "crew_check": _("Crew check"),
-        "psc_inspection": _("Port state control"),
-        "released": _("Released"),
-        "refused": _("Refused"),
-        "withdrawn": _("Withdrawn"),
-    }.get(code, code)
+    return labels.state(code)
 
 
 def port_label(office: str) -> str:
