@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from onewindow.declarations.dataset import GoodsDeclaration
 
 from .learned.features import RiskItem, items_from_goods_declaration
@@ -47,8 +49,12 @@ class ModelScorer:
                 continue
             spans.append((len(items), len(items) + len(found)))
             items.extend(found)
-        scores = self.model.score(items) if items else None
-        return [None if s is None or scores is None else float(scores[s[0] : s[1]].max()) for s in spans]
+        if not items:
+            return [None] * len(spans)
+        scores = self.model.score(items)
+        starts = [s[0] for s in spans if s is not None]
+        worst = iter(np.maximum.reduceat(scores, starts).tolist())  # each declaration's riskiest item
+        return [None if s is None else next(worst) for s in spans]
 
     def drivers(self, data: GoodsDeclaration, top: int = 5) -> list[dict[str, Any]]:
         """The features that moved the riskiest item's score most (SHAP values from LightGBM)."""

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from onewindow.declarations.dataset import GoodsDeclaration
 from onewindow.demo import samples
 from onewindow.risk.cli import app
+from onewindow.risk.learned import encoding
 from onewindow.risk.learned.features import RiskItem, items_from_goods_declaration
 from onewindow.risk.learned.history import (
     LabelledItem,
@@ -174,6 +175,22 @@ def test_a_saved_model_scores_exactly_as_before(
     assert np.array_equal(loaded.score(items), model.score(items))
     assert loaded.threshold_for_rate(0.05) == model.threshold_for_rate(0.05)
     assert [p.name for p in tmp_path.iterdir()] == ["risk.json"]  # no temporary file left behind
+
+
+@needs_data
+def test_scoring_reads_each_item_as_the_history_records_describe_it(
+    model: RiskModel, history: list[LabelledItem], later: list[LabelledItem]
+) -> None:
+    """The column-wise matrix scoring uses gives each item the features its definition says: the
+    smoothed record of every party and pair (base rate and 0 when unseen), codes and amounts."""
+    encoder = model.encoder
+    items = [h.item for h in history[:50]] + [h.item for h in later[:50]]
+    for item, row in zip(items, encoder.matrix(items), strict=True):
+        found = []
+        for key_of, record in zip(encoding._KEYS, encoder.records, strict=True):
+            seen, fraud = record.get(key_of(item), (0, 0))
+            found.append((encoding._rate(fraud, seen, encoder.base_rate), float(seen)))
+        assert np.allclose(row, encoder._row(item, found), equal_nan=True)
 
 
 def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path) -> None:

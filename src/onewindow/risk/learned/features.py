@@ -8,11 +8,11 @@ model cannot tell, and need not care, where an item came from.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from onewindow.declarations.dataset import GoodsDeclaration, GoodsItem
+from onewindow.declarations.dataset import GoodsDeclaration
 from onewindow.reference import cny_rate
 
 __all__ = ["KILOGRAM", "RiskItem", "items_from_goods_declaration"]
@@ -45,17 +45,16 @@ class RiskItem:
     net_weight_kg: float
     value_cny: float
 
-    @property
-    def hs6(self) -> str:
-        return self.hs_code[:6]
+    # The HS subheading, heading and chapter, kept as fields: the model reads them many times.
+    hs6: str = field(init=False, compare=False, repr=False)
+    hs4: str = field(init=False, compare=False, repr=False)
+    hs2: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def hs4(self) -> str:
-        return self.hs_code[:4]
-
-    @property
-    def hs2(self) -> str:
-        return self.hs_code[:2]
+    def __post_init__(self) -> None:
+        code = self.hs_code
+        object.__setattr__(self, "hs6", code[:6])
+        object.__setattr__(self, "hs4", code[:4])
+        object.__setattr__(self, "hs2", code[:2])
 
 
 def items_from_goods_declaration(
@@ -72,33 +71,40 @@ def items_from_goods_declaration(
     line's share. ``duty_rates`` maps a 10-digit or 6-digit HS code to the duty rate in percent; an
     unknown rate is 0.0.
     """
-    total_cny = _total_cny(data, value_in_cny)
-    line_sum = sum((item.total for item in data.items), Decimal(0))
-    weights = _net_weights(data, line_sum)
+    # Floats from here on: these are model inputs, not amounts anyone is charged.
+    total_cny = float(_total_cny(data, value_in_cny))
+    lines = data.items
+    totals = [float(item.total) for item in lines]
+    line_sum = sum(totals)
+    weights = _net_weights(data, totals, line_sum)
     rates = duty_rates or {}
+    office, supervision, levy_nature = data.declaration_office, data.supervision_mode, data.levy_nature or ""
+    terms, mode, dispatch = data.transaction_terms, data.transport.mode, data.country_of_dispatch
+    declarant, consignee, overseas = data.declarant.uscc, data.consignee.uscc, data.overseas_party.name
+    day, count = data.conveyance_date, len(lines)
     return [
         RiskItem(
-            declaration_date=data.conveyance_date,
-            declaration_office=data.declaration_office,
-            process_type="",
-            supervision_mode=data.supervision_mode,
-            levy_nature=data.levy_nature or "",
-            transaction_terms=data.transaction_terms,
-            transport_mode=data.transport.mode,
-            declarant=data.declarant.uscc,
-            consignee=data.consignee.uscc,
-            overseas_party=data.overseas_party.name,
-            carrier="",
-            hs_code=item.hs_code,
-            country_of_dispatch=data.country_of_dispatch,
-            origin_country=item.origin_country,
-            duty_rate=rates.get(item.hs_code, rates.get(item.hs_code[:6], 0.0)),
-            levy_mode=item.levy_mode,
-            origin_preference="",
-            net_weight_kg=weight,
-            value_cny=float(total_cny * _share(item.total, line_sum, len(data.items))),
+            day,
+            office,
+            "",  # process type
+            supervision,
+            levy_nature,
+            terms,
+            mode,
+            declarant,
+            consignee,
+            overseas,
+            "",  # carrier
+            item.hs_code,
+            dispatch,
+            item.origin_country,
+            rates.get(item.hs_code, rates.get(item.hs_code[:6], 0.0)) if rates else 0.0,
+            item.levy_mode,
+            "",  # origin preference
+            weight,
+            total_cny * _share(total, line_sum, count),
         )
-        for item, weight in zip(data.items, weights, strict=True)
+        for item, total, weight in zip(lines, totals, weights, strict=True)
     ]
 
 
@@ -111,24 +117,25 @@ def _total_cny(data: GoodsDeclaration, value_in_cny: Decimal | float | None) -> 
     return data.total_value * Decimal(str(rate))
 
 
-def _share(part: Decimal, whole: Decimal, count: int) -> Decimal:
+def _share(part: float, whole: float, count: int) -> float:
     """An item's share of the declaration; equal shares when every line is zero-valued."""
-    return part / whole if whole > 0 else Decimal(1) / count
+    return part / whole if whole > 0 else 1.0 / count
 
 
-def _net_weights(data: GoodsDeclaration, line_sum: Decimal) -> list[float]:
+def _net_weights(data: GoodsDeclaration, totals: list[float], line_sum: float) -> list[float]:
     """Lines measured in kg keep their quantity; the rest of the net weight goes by value share.
 
     When the kg lines already reach the declared net weight (the two disagree), the other lines get
     their value share of the whole net weight instead of nothing.
     """
-    in_kg = [item.quantity if item.unit == KILOGRAM else None for item in data.items]
-    others: list[GoodsItem] = [item for item, q in zip(data.items, in_kg, strict=True) if q is None]
-    others_sum = sum((item.total for item in others), Decimal(0))
-    rest = data.net_weight_kg - sum((q for q in in_kg if q is not None), Decimal(0))
+    in_kg = [float(item.quantity) if item.unit == KILOGRAM else None for item in data.items]
+    others = [total for total, q in zip(totals, in_kg, strict=True) if q is None]
+    others_sum = sum(others)
+    net = float(data.net_weight_kg)
+    rest = net - sum(q for q in in_kg if q is not None)
     if rest <= 0:
-        rest = data.net_weight_kg * _share(others_sum, line_sum, len(data.items))
+        rest = net * _share(others_sum, line_sum, len(totals))
     return [
-        float(q) if q is not None else float(rest * _share(item.total, others_sum, len(others)))
-        for item, q in zip(data.items, in_kg, strict=True)
+        q if q is not None else rest * _share(total, others_sum, len(others))
+        for total, q in zip(totals, in_kg, strict=True)
     ]

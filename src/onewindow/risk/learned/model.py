@@ -29,8 +29,8 @@ FORMAT = "onewindow.risk.learned/2"
 
 PARAMS: dict[str, Any] = {
     "objective": "binary",
-    "learning_rate": 0.05,
-    "num_leaves": 31,
+    "learning_rate": 0.1,
+    "num_leaves": 15,
     "min_data_in_leaf": 20,
     "feature_fraction": 0.8,
     "bagging_fraction": 0.8,
@@ -39,9 +39,13 @@ PARAMS: dict[str, Any] = {
     "force_row_wise": True,
     "verbose": -1,
 }
-"""Chosen on time-ordered splits inside 2020 (train Jan–Jun or Jan–Sep, judge a later quarter)."""
+"""Chosen on time-ordered splits inside 2020 (train Jan–Jun or Jan–Sep, judge a later quarter).
 
-ROUNDS = 300
+150 trees of 15 leaves score an item three times faster than 300 of 31 did (the model runs inside
+every submission), for about 0.01 less precision on those splits (train Jan–Sep, judge Q4: 0.963 and
+0.896 at 5% and 10%, against 0.970 and 0.906)."""
+
+ROUNDS = 150
 QUANTILES = np.linspace(0.0, 1.0, 1001)
 
 
