@@ -38,15 +38,23 @@ class Timestamp(sa.TypeDecorator[datetime]):
             return dialect.type_descriptor(sa.String(32))
         return dialect.type_descriptor(sa.DateTime(timezone=True))
 
+    # The last value bound and its stored form: a transaction stamps most of its rows with the same
+    # ``now``, so the same (immutable) datetime object comes back row after row. Kept as one tuple,
+    # replaced whole, so threads sharing the type never see half of an entry.
+    _last: tuple[datetime | None, str, Any] = (None, "", None)
+
     def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> Any:
         if value is None:
             return None
+        last = self._last
+        if last[0] is value and last[1] == dialect.name:
+            return last[2]
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored; pass an aware one")
         utc = value.astimezone(UTC)
-        if dialect.name != "sqlite":
-            return utc
-        return utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+        stored = utc if dialect.name != "sqlite" else utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+        self._last = (value, dialect.name, stored)
+        return stored
 
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
         if value is None:
