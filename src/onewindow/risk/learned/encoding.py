@@ -20,6 +20,7 @@ Counts carry no label, so a training item's count is simply the others of its ki
 
 from __future__ import annotations
 
+import hashlib
 import math
 import operator
 from collections import defaultdict
@@ -104,6 +105,15 @@ _CODE_VALUES = attrgetter(*CODES)
 _CODE_GETTERS = [attrgetter(field) for field in CODES]
 _GETTERS = [attrgetter(*fields) for fields in HISTORIES]
 """What scoring hashes per history: a field's value, or the tuple of a pair's (see _key_hash)."""
+_SALTS = np.array(
+    [
+        int.from_bytes(hashlib.blake2b(_SEP.join(f).encode(), digest_size=8).digest(), "little", signed=True)
+        for f in HISTORIES
+    ],
+    dtype=np.int64,
+)
+"""Mixed into each history's key hashes, so that all histories share one table without meeting."""
+_EMPTY: _Table = (np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.float64))
 _VALUE, _WEIGHT, _RATE = attrgetter("value_cny"), attrgetter("net_weight_kg"), attrgetter("duty_rate")
 _HS6, _HS4 = attrgetter("hs6"), attrgetter("hs4")
 _ORIGIN, _DISPATCH = attrgetter("origin_country"), attrgetter("country_of_dispatch")
@@ -141,23 +151,26 @@ class Encoder:
     unit_value_hs4: dict[str, float]
 
     def __post_init__(self) -> None:
-        # What scoring reads, per history: the keys' hashes sorted, with each key's smoothed fraud
-        # rate and count alongside. 24 bytes a key instead of a Python mapping's ~200: a serving
-        # process (and each bulk-import worker) holds 260,000 of them. An encoder read from a file
-        # has no records: from_json builds its tables straight from the file's arrays.
-        self._tables = [
+        # What scoring reads: every history's keys as hashes (salted per history) in one sorted
+        # array, with each key's smoothed fraud rate and count alongside. 24 bytes a key instead
+        # of a Python mapping's ~200: a serving process (and each bulk-import worker) holds
+        # 260,000 of them. One array means one search per batch: a search gives up the
+        # interpreter lock, and taking it back behind a busy event loop costs more than the search.
+        # An encoder read from a file has no records: from_json builds its table from the arrays.
+        parts = [
             self._table(f, list(r), [v[0] for v in r.values()], [v[1] for v in r.values()])
             for f, r in zip(HISTORIES, self.records, strict=bool(self.records))
         ]
+        self._joined: _Table = _join(parts) if parts else _EMPTY
 
     def _table(
         self, fields: tuple[str, ...], keys: Sequence[str], seen: Sequence[int], fraud: Sequence[int]
     ) -> _Table:
-        hashes = np.fromiter(map(_key_hash(fields), keys), dtype=np.int64, count=len(keys))
-        order = np.argsort(hashes, kind="stable")
-        n = np.asarray(seen, dtype=np.float64)[order]
-        f = np.asarray(fraud, dtype=np.float64)[order]
-        return hashes[order], (f + SMOOTHING * self.base_rate) / (n + SMOOTHING), n
+        salt = _SALTS[HISTORIES.index(fields)]
+        hashes = np.fromiter(map(_key_hash(fields), keys), dtype=np.int64, count=len(keys)) ^ salt
+        n = np.asarray(seen, dtype=np.float64)
+        f = np.asarray(fraud, dtype=np.float64)
+        return hashes, (f + SMOOTHING * self.base_rate) / (n + SMOOTHING), n
 
     @property
     def feature_names(self) -> list[str]:
@@ -207,15 +220,21 @@ class Encoder:
         nan = math.nan
         for j, (known, get) in enumerate(zip(self.codes, _CODE_GETTERS, strict=True)):
             out[:, j] = np.fromiter((known.get(v, nan) for v in map(get, items)), np.float64, n)
-        for f, (get, (hashes, rates, seen)) in enumerate(zip(_GETTERS, self._tables, strict=True)):
-            if not len(hashes):
-                out[:, codes + f], out[:, codes + families + f] = self.base_rate, 0.0
-                continue
-            wanted = np.fromiter(map(hash, map(get, items)), dtype=np.int64, count=n)
+        wanted = np.empty((families, n), dtype=np.int64)
+        for f, get in enumerate(_GETTERS):
+            wanted[f] = np.fromiter(map(hash, map(get, items)), dtype=np.int64, count=n)
+        wanted ^= _SALTS[:, None]
+        hashes, rates, seen = self._joined
+        if len(hashes):
             at = np.minimum(np.searchsorted(hashes, wanted), len(hashes) - 1)
             hit = hashes[at] == wanted
-            out[:, codes + f] = np.where(hit, rates[at], self.base_rate)
-            out[:, codes + families + f] = np.where(hit, seen[at], 0.0)
+            out[:, codes : codes + families] = np.where(hit, rates[at], self.base_rate).T
+            out[:, codes + families : codes + 2 * families] = np.where(hit, seen[at], 0.0).T
+        else:
+            out[:, codes : codes + families], out[:, codes + families : codes + 2 * families] = (
+                self.base_rate,
+                0,
+            )
         out[:, codes + 2 * families :] = self._amounts_of(items)
         return out
 
@@ -312,11 +331,24 @@ class Encoder:
             unit_value_hs4=data["unit_value_hs4"],
         )
         histories = data["histories"]
+        parts = []
         for f in HISTORIES:
             h = histories[_name(f)]
-            encoder._tables.append(encoder._table(f, h["keys"], h["seen"], h["fraud"]))
+            parts.append(encoder._table(f, h["keys"], h["seen"], h["fraud"]))
             h.clear()  # let the parsed arrays go before the next history is built
+        encoder._joined = _join(parts)
         return encoder
+
+
+def _join(parts: Sequence[_Table]) -> _Table:
+    """The histories' tables as one, sorted by salted hash."""
+    hashes = np.concatenate([p[0] for p in parts])
+    order = np.argsort(hashes, kind="stable")
+    return (
+        hashes[order],
+        np.concatenate([p[1] for p in parts])[order],
+        np.concatenate([p[2] for p in parts])[order],
+    )
 
 
 def _rate(fraud: int, seen: int, base_rate: float) -> float:
