@@ -38,6 +38,7 @@ from onewindow.kernel.errors import NotFound
 from onewindow.persistence.committer import Committer
 from onewindow.persistence.engine import create_engines
 from onewindow.risk.engine import RiskEngine
+from onewindow.risk.learned.model import RiskModel
 from onewindow.risk.repository import build_engine
 from onewindow.settings import Settings
 
@@ -132,6 +133,7 @@ def _shard(job: ImportJob, k: int, n: int, done: Synchronized[int], results: Any
 
 def _import_shard(job: ImportJob, k: int, n: int, done: Synchronized[int]) -> dict[str, Any]:
     s = job.settings
+    RiskModel.predict_threads = 1  # a forked worker: see RiskModel.predict_threads
     engines = create_engines(s.database_url, synchronous=s.sqlite_synchronous)
     clock = SystemClock()
     committer = Committer(engines.write, clock, max_batch=max(job.batch, 512))

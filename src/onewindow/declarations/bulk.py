@@ -106,10 +106,10 @@ class BulkImporter:
                 lines.append(line_no)
                 ops.append(op)
             if len(ops) >= min(self.batch, self.chunk):
-                yield self._known_documents(lines, ops)
+                yield self._ready(lines, ops)
                 lines, ops = [], []
         if ops:
-            yield self._known_documents(lines, ops)
+            yield self._ready(lines, ops)
         if self.progress:
             self.progress(read)
 
@@ -137,6 +137,17 @@ class BulkImporter:
             keep_in_memo=False,
             risk=self.risk,
         )
+
+    def _ready(
+        self, lines: list[int], ops: list[SubmitDeclaration]
+    ) -> tuple[list[int], list[SubmitDeclaration]]:
+        """A chunk as the committer takes it: unknown documents refused, learned scores computed
+        here, out of the write transaction, where another worker's writes can go on meanwhile."""
+        lines, ops = self._known_documents(lines, ops)
+        if self.risk is not None and ops:
+            for op, scored in zip(ops, self.risk.score_ahead([op.data for op in ops]), strict=True):
+                op.scored = scored
+        return lines, ops
 
     def _known_documents(
         self, lines: list[int], ops: list[SubmitDeclaration]

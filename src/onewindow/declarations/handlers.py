@@ -16,7 +16,7 @@ from onewindow.agencies.automation import decide_on_receipt
 from onewindow.agencies.base import Agency
 from onewindow.kernel.errors import IdempotencyKeyReused, NotFound
 from onewindow.persistence.committer import Batchable, Transaction
-from onewindow.risk.engine import RiskEngine
+from onewindow.risk.engine import RiskEngine, Scored
 
 from . import repository
 from .dataset import ConveyanceReport, GoodsDeclaration
@@ -68,6 +68,7 @@ class SubmitDeclaration(Batchable):
     source_json: bytes | None = None  # the body as sent, stored as the data set when given
     keep_in_memo: bool = True  # bulk imports keep nothing: no agency will read them from this memo
     risk: RiskEngine | None = None  # the agencies that use it assess the declaration on receipt
+    scored: Scored | None = None  # its learned score when computed ahead of the transaction
 
     @classmethod
     def run_batch(cls, tx: Transaction, ops: Sequence[Any]) -> list[Any]:
@@ -110,7 +111,7 @@ class SubmitDeclaration(Batchable):
         engine = next((subs[i].risk for i in fresh if subs[i].risk is not None), None)
         risk = engine.run(tx) if engine is not None else None
         if risk is not None:
-            risk.prescore([subs[i].data for i in fresh])
+            risk.prescore([subs[i].data for i in fresh], [subs[i].scored for i in fresh])
         for office, idx in sorted(by_office.items()):
             serials = repository.allocate_serials(tx.conn, office, year, len(idx))
             for i, serial in zip(idx, serials, strict=True):

@@ -10,6 +10,7 @@ assessment (with its explanation) in the transaction that decides.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ from .events import IpRightHold
 from .selection import INSPECTIONS, Alert, Channel, GradePolicy, IpRight, Profile, RiskSettings, select
 from .tables import risk_assessments
 
-__all__ = ["Assessment", "Grades", "RiskEngine", "RiskRun", "Scorer", "Snapshot", "accepted_result"]
+__all__ = ["Assessment", "Grades", "RiskEngine", "RiskRun", "Scored", "Scorer", "Snapshot", "accepted_result"]
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,28 @@ class RiskEngine:
 
     def run(self, tx: Transaction) -> RiskRun:
         return RiskRun(self, self.snapshot(tx.conn), tx)
+
+    def score_ahead(self, batch: Sequence[Data]) -> list[Scored | None]:
+        """Learned scores of goods declarations, computed before their transaction by the model of
+        the last snapshot (no database read): the model's work then stays out of the write lock,
+        where other writers could do theirs meanwhile. A score is used only if that model is still
+        the one in force when the declaration is assessed; otherwise it is scored again."""
+        model = self._snapshot.model
+        if model is None:
+            return [None] * len(batch)
+        goods = [d for d in batch if isinstance(d, GoodsDeclaration)]
+        scores = iter(model.score_many(goods) if goods else [])
+        return [
+            Scored(model.model_id, next(scores)) if isinstance(d, GoodsDeclaration) else None for d in batch
+        ]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A learned score and the model that gave it."""
+
+    model_id: str
+    score: float | None
 
 
 @dataclass
@@ -185,12 +208,22 @@ class RiskRun:
         self.assessments: list[Assessment] = []
         self._scores: dict[int, float | None] = {}
 
-    def prescore(self, batch: Sequence[Data]) -> None:
-        """Score a batch's goods declarations at once, before they are assessed one by one."""
+    def prescore(self, batch: Sequence[Data], ahead: Sequence[Scored | None] = ()) -> None:
+        """Score a batch's goods declarations at once, before they are assessed one by one; a score
+        computed ahead (see ``RiskEngine.score_ahead``) by the model in force is taken as it is."""
         model = self.snap.model
-        goods = [d for d in batch if isinstance(d, GoodsDeclaration)]
-        if model is not None and len(goods) > 1:
-            for data, score in zip(goods, model.score_many(goods), strict=True):
+        if model is None:
+            return
+        todo = []
+        for data, scored in itertools.zip_longest(batch, ahead[: len(batch)]):
+            if not isinstance(data, GoodsDeclaration):
+                continue
+            if scored is not None and scored.model_id == model.model_id:
+                self._scores[id(data)] = scored.score
+            else:
+                todo.append(data)
+        if len(todo) > 1:
+            for data, score in zip(todo, model.score_many(todo), strict=True):
                 self._scores[id(data)] = score
 
     def assess(

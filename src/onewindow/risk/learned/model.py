@@ -52,6 +52,10 @@ QUANTILES = np.linspace(0.0, 1.0, 1001)
 class RiskModel:
     """A trained model: a score is the estimated probability of fraud; inspect the highest first."""
 
+    predict_threads = 2
+    """Threads for a large batch. A process forked after LightGBM was loaded must use 1: OpenMP's
+    thread pool does not survive a fork, and a parallel prediction from its main thread hangs."""
+
     def __init__(self, booster: lgb.Booster, encoder: Encoder, score_quantiles: NDArray[np.float64]) -> None:
         self._booster = booster
         self.encoder = encoder
@@ -163,7 +167,7 @@ class RiskModel:
             raise ValueError(f"{path} is {exc}") from None
 
     def _predict(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
-        threads = 1 if len(features) < 2_000 else 2  # starting threads costs more than a few rows take
+        threads = 1 if len(features) < 2_000 else self.predict_threads  # starting threads costs more
         return np.asarray(self._booster.predict(features, num_threads=threads), dtype=np.float64)
 
 
