@@ -16,6 +16,7 @@ import pytest
 
 from onewindow.demo import samples
 from onewindow.demo.loader import INVOICE_PDF
+from onewindow.risk.engine import RECHECK_SECONDS
 from tests.fixtures.servers import Server, cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.nats]
@@ -104,8 +105,9 @@ async def test_submitted_to_one_api_process_released_through_the_other(
             ]
             assert [e["type"] for e in timeline].count("DeclarationReleased") == 1
 
-            # A risk profile saved through one API process selects the next declaration submitted
-            # to the other, with no restart (the engines reload on the shared change counter).
+            # A risk profile saved through one API process selects the declarations submitted to
+            # the other from half a second later, with no restart (the engines compare the shared
+            # change counters every RECHECK_SECONDS).
             profile = {
                 "name": "Processors: scan",
                 "expression": 'startswith(hs_code, "8542")',
@@ -114,6 +116,7 @@ async def test_submitted_to_one_api_process_released_through_the_other(
             }
             r = await api_a.post("/v1/risk/profiles", json=profile, headers=CUSTOMS)
             assert r.status_code == 201, r.text
+            await asyncio.sleep(RECHECK_SECONDS + 0.2)
             more_chips = samples.goods_declaration(
                 rng,
                 consignee_uscc=usccs["jianghuai-trade"],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 from onewindow.declarations.dataset import ConveyanceReport, GoodsDeclaration
 from onewindow.inspection.tables import inspection_results
 from onewindow.persistence.committer import Transaction
-from onewindow.persistence.versions import read_versions
+from onewindow.persistence.versions import local_bumps, read_versions
 
 from . import fields
 from .events import IpRightHold
@@ -70,6 +71,10 @@ class Snapshot:
 
 Loader = Callable[[sa.Connection, Snapshot], None]
 
+RECHECK_SECONDS = 0.5
+"""How long a snapshot is used without comparing versions (reading them is a statement in every
+committer batch, which gives up the interpreter lock and waits to take it back)."""
+
 
 class RiskEngine:
     """Loaders fill a snapshot's parts; each part reloads when its counter moves."""
@@ -79,10 +84,19 @@ class RiskEngine:
         self.seed = seed
         self._snapshot = Snapshot()
         self._lock = threading.Lock()
+        self._recheck_at = 0.0  # monotonic time of the next comparison of versions
+        self._bumps_seen = -1
 
     def snapshot(self, conn: sa.Connection) -> Snapshot:
-        versions = read_versions(conn)
+        """The configuration in force. The versions are compared at most every RECHECK_SECONDS,
+        and at once after this process changed any (so its own changes apply to its next
+        declaration; another process's within half a second)."""
+        now, bumps = time.monotonic(), local_bumps()
         current = self._snapshot
+        if now < self._recheck_at and bumps == self._bumps_seen:
+            return current
+        self._recheck_at, self._bumps_seen = now + RECHECK_SECONDS, bumps
+        versions = read_versions(conn)
         stale = [
             n for n in self._loaders if n not in current.versions or versions.get(n, 0) != current.versions[n]
         ]
