@@ -97,6 +97,43 @@ def test_numbers_are_unique_per_office_and_year_and_gapless_under_concurrency(
     assert all(n.startswith("3301") and len(n) == 18 for n in numbers)
 
 
+def test_batches_of_several_offices_from_two_writers_number_each_office_without_gaps(
+    engines: Engines, db_url: str
+) -> None:
+    """Each writer's batches mix three offices, in opposite orders: every office's serials are
+    taken in one statement per batch, rows locked in office order, so neither writer waits on the
+    other in a circle (PostgreSQL would abort one as a deadlock)."""
+    second = create_engines(db_url)
+    writers = [Committer(engines.write, SystemClock()), Committer(second.write, SystemClock())]
+    for w in writers:
+        w.start()
+    offices = ["3300", "3301", "3302"]
+    numbers: list[str] = []
+    lock = threading.Lock()
+
+    def drive(w: Committer, order: list[str]) -> None:
+        ops = [submission(office=order[i % 3]) for i in range(90)]
+        got = [f.result(30).number for f in w.submit_all(ops[:45]) + w.submit_all(ops[45:])]
+        with lock:
+            numbers.extend(got)
+
+    threads = [
+        threading.Thread(target=drive, args=(w, offices if k == 0 else offices[::-1]))
+        for k, w in enumerate(writers)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for w in writers:
+        w.stop()
+    second.dispose()
+    assert len(numbers) == len(set(numbers)) == 180
+    for office in offices:
+        serials = sorted(int(n[-9:]) for n in numbers if n.startswith(office))
+        assert serials == list(range(1, 61))
+
+
 def test_an_operation_that_fails_changes_nothing_and_spares_its_batch(
     engines: Engines, committer: Committer
 ) -> None:

@@ -112,9 +112,9 @@ class SubmitDeclaration(Batchable):
         risk = engine.run(tx) if engine is not None else None
         if risk is not None:
             risk.prescore([subs[i].data for i in fresh], [subs[i].scored for i in fresh])
+        ranges = repository.allocate_serials(tx.conn, year, {o: len(idx) for o, idx in by_office.items()})
         for office, idx in sorted(by_office.items()):
-            serials = repository.allocate_serials(tx.conn, office, year, len(idx))
-            for i, serial in zip(idx, serials, strict=True):
+            for i, serial in zip(idx, ranges[office], strict=True):
                 s = subs[i]
                 number = number_for(office, year, s.data.kind, serial)
                 decl = Declaration.submit(number, s.org_id, s.data, s.agencies, s.actor, tx.now)
