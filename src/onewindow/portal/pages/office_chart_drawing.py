@@ -33,20 +33,24 @@ __all__ = [
     "HORIZONTAL_BAR",
     "HORIZONTAL_STACKED_BAR",
     "KIND_COLOURS",
+    "LEGEND_IN_TWO_COLUMNS",
     "LINE",
     "OUTCOME_COLOURS",
     "STACKED_BAR",
     "STAGE_COLOURS",
     "TEAL",
     "Chart",
+    "colours_of",
     "count_points",
     "draw",
     "extremes",
     "left_labels",
+    "plot",
     "quiet_small",
     "reversed_values",
     "svg",
     "ticks",
+    "trends",
     "value_axis",
     "x_labels",
 ]
@@ -69,6 +73,8 @@ OUTCOME_COLOURS = {
     "open": SKY,
 }
 CHANNEL_COLOURS = {"release": GREEN, "audit": SKY, "document_check": YELLOW, "scan": ORANGE, "manual": RED}
+# pygal leaves room for two rows of legend only
+LEGEND_IN_TWO_COLUMNS = {"legend_at_bottom_columns": 2, "margin_bottom": 40}
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 _LEGEND_ID = re.compile(r' id="activate-serie-\d+"')  # the same in every chart: ids must be unique
 
@@ -141,6 +147,11 @@ def draw(kind: Any, colours: Sequence[str], **config: Any) -> Any:
     )
 
 
+def colours_of(codes: Sequence[str], palette: dict[str, str]) -> list[str]:
+    """The colour of each code's series, grey for a code the palette does not know."""
+    return [palette.get(code, GREY) for code in codes]
+
+
 def svg(chart: Any, label: str) -> Markup:
     """The rendered SVG without pygal's configuration script, named for assistive technology."""
     drawn = _LEGEND_ID.sub("", _SCRIPT.sub("", chart.render(is_unicode=True)))
@@ -175,6 +186,12 @@ def reversed_values(values: list[Any]) -> list[Any]:
     return list(reversed(values))
 
 
+def plot(chart: Any, names: Sequence[str], series: list[list[Any]], *, horizontal: bool = False) -> None:
+    """Each series under its name, those of a horizontal chart in the order of ``left_labels``."""
+    for name, values in zip(names, series, strict=True):
+        chart.add(name, reversed_values(values) if horizontal else values)
+
+
 def ticks(top: float, most: int = 6) -> list[float]:
     """Round values for a value axis from 0 to at least ``top``, at most ``most`` + 1 of them."""
     steps = [m * 10**e for e in range(-4, 7) for m in (1, 2, 2.5, 5)]
@@ -202,6 +219,10 @@ def quiet_small(values: list[float | None], below: float) -> list[Any]:
 
 def count_points(values: list[list[float | None]]) -> int:
     return sum(1 for series in values for v in series if v)
+
+
+def trends(names: Sequence[str], series: list[list[Any]], show: Callable[[float | None], str]) -> str:
+    return "; ".join(extremes(name, values, show) for name, values in zip(names, series, strict=True))
 
 
 def extremes(name: str, values: Sequence[float | None], show: Callable[[float | None], str]) -> str:

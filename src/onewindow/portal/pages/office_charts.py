@@ -8,7 +8,8 @@ chart is drawn, ``office_labels`` how codes and numbers read in the visitor's la
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from onewindow.statistics.filters import Filters
 from onewindow.statistics.queries import Figure
@@ -22,20 +23,23 @@ from .office_chart_drawing import (
     HORIZONTAL_BAR,
     HORIZONTAL_STACKED_BAR,
     KIND_COLOURS,
+    LEGEND_IN_TWO_COLUMNS,
     LINE,
     OUTCOME_COLOURS,
     STACKED_BAR,
     STAGE_COLOURS,
     TEAL,
     Chart,
+    colours_of,
     count_points,
     draw,
-    extremes,
     left_labels,
+    plot,
     quiet_small,
     reversed_values,
     svg,
     ticks,
+    trends,
     value_axis,
     x_labels,
 )
@@ -56,48 +60,33 @@ from .office_labels import (
 
 __all__ = ["Chart", "chart"]
 
+Row = dict[str, Any]
+
 
 def clearance_chart(fig: Figure, f: Filters) -> Chart:
     buckets = sorted({r["bucket"] for r in fig.rows})
     kinds = list(dict.fromkeys(r["kind"] for r in fig.rows))
     by = {(r["bucket"], r["kind"]): r for r in fig.rows}
-    chart = draw(
+    series = [[by[(b, k)]["median_h"] for b in buckets] for k in kinds]
+    drawn = draw(
         LINE,
-        [KIND_COLOURS.get(k, GREY) for k in kinds],
+        colours_of(kinds, KIND_COLOURS),
         dots_size=4,
         stroke_style={"width": 3},
         y_title=_("hours (median)"),
         value_formatter=hours,
         allow_interruptions=True,
     )
-    x_labels(chart, buckets, f)
-    series = []
-    for k in kinds:
-        values = [by[(b, k)]["median_h"] for b in buckets]
-        series.append(values)
-        chart.add(kind_label(k), values)
-    value_axis(chart, series, stacked=False)
-    title = _("Overall clearance time")
-    summary = "; ".join(extremes(kind_label(k), v, hours) for k, v in zip(kinds, series, strict=True))
-    rows = [
-        [
-            bucket_label(r["bucket"]),
-            kind_label(r["kind"]),
-            i18n.fmt_number(r["released"]),
-            hours(r["median_h"]),
-            hours(r["p90_h"]),
-            hours(r["mean_h"]),
-            hours(r["decided_median_h"]),
-        ]
-        for r in fig.rows
-    ]
-    return Chart(
-        fig.id,
-        title,
-        _("Median hours from submission to the one release, of the declarations released each period."),
-        svg(chart, f"{title}. {summary}"),
-        summary,
-        [
+    names = [kind_label(k) for k in kinds]
+    _over_time(drawn, f, buckets, names, series, stacked=False)
+    return _chart_of(
+        fig,
+        drawn,
+        series,
+        title=_("Overall clearance time"),
+        note=_("Median hours from submission to the one release, of the declarations released each period."),
+        summary=trends(names, series, hours),
+        headers=[
             _("Period from"),
             _("Kind of declaration"),
             _("Released"),
@@ -106,274 +95,168 @@ def clearance_chart(fig: Figure, f: Filters) -> Chart:
             _("Mean"),
             _("Every agency decided (median)"),
         ],
-        rows,
-        count_points(series),
+        rows=[
+            [
+                bucket_label(r["bucket"]),
+                kind_label(r["kind"]),
+                number(r["released"]),
+                *_cells(r, ("median_h", "p90_h", "mean_h", "decided_median_h"), hours),
+            ]
+            for r in fig.rows
+        ],
     )
 
 
 def stages_chart(fig: Figure, f: Filters) -> Chart:
     stages = ("review", "trader", "inspection")
-    buckets = [r["bucket"] for r in fig.rows]
-    chart = draw(
-        STACKED_BAR, [STAGE_COLOURS[s] for s in stages], y_title=_("hours (mean)"), value_formatter=hours
+    series = _columns(fig.rows, [f"{s}_h" for s in stages])
+    drawn = draw(
+        STACKED_BAR, colours_of(stages, STAGE_COLOURS), y_title=_("hours (mean)"), value_formatter=hours
     )
-    x_labels(chart, buckets, f)
-    series = []
-    for s in stages:
-        values = [r[f"{s}_h"] for r in fig.rows]
-        series.append(values)
-        chart.add(stage_label(s), values)
-    value_axis(chart, series, stacked=True)
-    title = _("Stages of clearance (goods)")
-    summary = "; ".join(extremes(stage_label(s), v, hours) for s, v in zip(stages, series, strict=True))
-    rows = [
-        [
-            bucket_label(r["bucket"]),
-            i18n.fmt_number(r["released"]),
-            hours(r["review_h"]),
-            hours(r["trader_h"]),
-            hours(r["inspection_h"]),
-            hours(r["total_h"]),
-            i18n.fmt_number(r["inspected"]),
-            hours(r["inspection_when_inspected_h"]),
-        ]
-        for r in fig.rows
-    ]
-    return Chart(
-        fig.id,
-        title,
-        _(
+    names = [stage_label(s) for s in stages]
+    _over_time(drawn, f, [r["bucket"] for r in fig.rows], names, series, stacked=True)
+    return _chart_of(
+        fig,
+        drawn,
+        series,
+        title=_("Stages of clearance (goods)"),
+        note=_(
             "Mean hours per released goods declaration: agencies reviewing, waiting for the declarant's "
             "documents, and inspection. The parts add up to the mean clearance time."
         ),
-        svg(chart, f"{title}. {summary}"),
-        summary,
-        [
+        summary=trends(names, series, hours),
+        headers=[
             _("Period from"),
             _("Released"),
-            stage_label("review"),
-            stage_label("trader"),
-            stage_label("inspection"),
+            *names,
             _("Mean in all"),
             _("Inspected"),
             _("Inspection, when inspected"),
         ],
-        rows,
-        count_points(series),
+        rows=[
+            [
+                bucket_label(r["bucket"]),
+                number(r["released"]),
+                *_cells(r, ("review_h", "trader_h", "inspection_h", "total_h"), hours),
+                number(r["inspected"]),
+                hours(r["inspection_when_inspected_h"]),
+            ]
+            for r in fig.rows
+        ],
     )
 
 
 def volumes_chart(fig: Figure, f: Filters) -> Chart:
-    kinds = [c for c in fig.columns if c not in ("bucket", "total")]
-    buckets = [r["bucket"] for r in fig.rows]
-    chart = draw(STACKED_BAR, [KIND_COLOURS.get(k, GREY) for k in kinds], y_title=_("declarations"))
-    x_labels(chart, buckets, f)
-    series = []
-    for k in kinds:
-        values = [r[k] for r in fig.rows]
-        series.append(values)
-        chart.add(kind_label(k), values)
-    value_axis(chart, series, stacked=True)
-    title = _("Declarations lodged")
-    summary = _("{n} declarations in the period").format(n=i18n.fmt_number(sum(r["total"] for r in fig.rows)))
-    summary += "; " + "; ".join(
-        extremes(kind_label(k), v, number) for k, v in zip(kinds, series, strict=True)
-    )
-    rows = [
-        [bucket_label(r["bucket"]), *[i18n.fmt_number(r[k]) for k in kinds], i18n.fmt_number(r["total"])]
-        for r in fig.rows
-    ]
-    return Chart(
-        fig.id,
-        title,
-        _("Declarations submitted each period, by kind."),
-        svg(chart, f"{title}. {summary}"),
-        summary,
-        [_("Period from"), *[kind_label(k) for k in kinds], _("All declarations")],
-        rows,
-        count_points(series),
+    kinds = _columns_but(fig, "bucket", "total")
+    series = _columns(fig.rows, kinds)
+    drawn = draw(STACKED_BAR, colours_of(kinds, KIND_COLOURS), y_title=_("declarations"))
+    names = [kind_label(k) for k in kinds]
+    _over_time(drawn, f, [r["bucket"] for r in fig.rows], names, series, stacked=True)
+    summary = _("{n} declarations in the period").format(n=number(sum(r["total"] for r in fig.rows)))
+    return _chart_of(
+        fig,
+        drawn,
+        series,
+        title=_("Declarations lodged"),
+        note=_("Declarations submitted each period, by kind."),
+        summary=f"{summary}; {trends(names, series, number)}",
+        headers=[_("Period from"), *names, _("All declarations")],
+        rows=[[bucket_label(r["bucket"]), *_cells(r, [*kinds, "total"], number)] for r in fig.rows],
     )
 
 
 def ports_chart(fig: Figure, f: Filters) -> Chart:
-    kinds = [c for c in fig.columns if c not in ("port", "name", "name_zh", "total")]
-    chart = draw(
-        HORIZONTAL_STACKED_BAR,
-        [KIND_COLOURS.get(k, GREY) for k in kinds],
-        height=max(240, 90 + 46 * len(fig.rows)),
+    kinds = _columns_but(fig, "port", "name", "name_zh", "total")
+    names = [kind_label(k) for k in kinds]
+    drawn, series = _bars_per_row(
+        fig, [port_label(r["port"]) for r in fig.rows], kinds, names, KIND_COLOURS, 90
     )
-    left_labels(chart, [port_label(r["port"]) for r in fig.rows])
-    series = []
-    for k in kinds:
-        values = [r[k] for r in fig.rows]
-        series.append(values)
-        chart.add(kind_label(k), reversed_values(values))
-    value_axis(chart, series, stacked=True)
-    title = _("Declarations by port")
-    summary = "; ".join(
-        _("{port}: {n}").format(port=port_label(r["port"]), n=i18n.fmt_number(r["total"])) for r in fig.rows
-    )
-    rows = [
-        [
-            f"{port_label(r['port'])} ({r['port']})",
-            *[i18n.fmt_number(r[k]) for k in kinds],
-            i18n.fmt_number(r["total"]),
-        ]
-        for r in fig.rows
-    ]
-    return Chart(
-        fig.id,
-        title,
-        _("Declarations submitted in the period at each customs office of declaration, by kind."),
-        svg(chart, f"{title}. {summary}"),
-        summary,
-        [_("Port"), *[kind_label(k) for k in kinds], _("All declarations")],
-        rows,
-        count_points(series),
+    return _chart_of(
+        fig,
+        drawn,
+        series,
+        title=_("Declarations by port"),
+        note=_("Declarations submitted in the period at each customs office of declaration, by kind."),
+        summary="; ".join(
+            _("{port}: {n}").format(port=port_label(r["port"]), n=number(r["total"])) for r in fig.rows
+        ),
+        headers=[_("Port"), *names, _("All declarations")],
+        rows=[
+            [f"{port_label(r['port'])} ({r['port']})", *_cells(r, [*kinds, "total"], number)]
+            for r in fig.rows
+        ],
     )
 
 
 def agencies_chart(fig: Figure, f: Filters) -> Chart:
-    outcomes = [c for c in fig.columns if c not in ("agency", "dossiers")]
-    chart = draw(
-        HORIZONTAL_STACKED_BAR,
-        [OUTCOME_COLOURS.get(o, GREY) for o in outcomes],
-        height=max(240, 150 + 46 * len(fig.rows)),
-        legend_at_bottom_columns=2,
-        margin_bottom=40,
-    )
-    left_labels(chart, [agency_label(r["agency"]) for r in fig.rows])
-    series = []
-    for o in outcomes:
-        values = [r[o] for r in fig.rows]
-        series.append(values)
-        chart.add(outcome_label(o), reversed_values(values))
-    value_axis(chart, series, stacked=True)
-    title = _("Dossiers by agency")
-    summary = "; ".join(
-        _("{agency}: {n} dossiers, {released} released").format(
-            agency=agency_label(r["agency"]),
-            n=i18n.fmt_number(r["dossiers"]),
-            released=i18n.fmt_number(r["released"]),
-        )
-        for r in fig.rows
-    )
-    rows = [
-        [
-            agency_label(r["agency"]),
-            i18n.fmt_number(r["dossiers"]),
-            *[i18n.fmt_number(r[o]) for o in outcomes],
-        ]
-        for r in fig.rows
-    ]
-    return Chart(
-        fig.id,
-        title,
-        _("Each agency's dossiers of the declarations lodged in the period, by where they stand now."),
-        svg(chart, f"{title}. {summary}"),
-        summary,
-        [_("Agency"), _("Dossiers"), *[outcome_label(o) for o in outcomes]],
-        rows,
-        count_points(series),
+    return _agency_breakdown(
+        fig,
+        total="dossiers",
+        total_header=_("Dossiers"),
+        palette=OUTCOME_COLOURS,
+        name=outcome_label,
+        room=150,
+        title=_("Dossiers by agency"),
+        note=_("Each agency's dossiers of the declarations lodged in the period, by where they stand now."),
+        said=lambda agency, r: _("{agency}: {n} dossiers, {released} released").format(
+            agency=agency, n=number(r["dossiers"]), released=number(r["released"])
+        ),
     )
 
 
 def channels_chart(fig: Figure, f: Filters) -> Chart:
-    channels = [c for c in fig.columns if c not in ("agency", "assessed")]
-    chart = draw(
-        HORIZONTAL_STACKED_BAR,
-        [CHANNEL_COLOURS.get(c, GREY) for c in channels],
-        height=max(240, 170 + 46 * len(fig.rows)),
-        legend_at_bottom_columns=2,
-        margin_bottom=40,  # pygal leaves room for two rows of legend only
-    )
-    left_labels(chart, [agency_label(r["agency"]) for r in fig.rows])
-    series = []
-    for c in channels:
-        values = [r[c] for r in fig.rows]
-        series.append(values)
-        chart.add(channel_label(c), reversed_values(values))
-    value_axis(chart, series, stacked=True)
-    title = _("Channels chosen")
-    summary = "; ".join(
-        _("{agency}: {green} of {n} released at once").format(
-            agency=agency_label(r["agency"]),
-            green=i18n.fmt_number(r["release"]),
-            n=i18n.fmt_number(r["assessed"]),
-        )
-        for r in fig.rows
-    )
-    rows = [
-        [
-            agency_label(r["agency"]),
-            i18n.fmt_number(r["assessed"]),
-            *[i18n.fmt_number(r[c]) for c in channels],
-        ]
-        for r in fig.rows
-    ]
-    return Chart(
-        fig.id,
-        title,
-        _("The channel the risk engine chose for each agency's dossier (the latest assessment of each)."),
-        svg(chart, f"{title}. {summary}"),
-        summary,
-        [_("Agency"), _("Dossiers assessed"), *[channel_label(c) for c in channels]],
-        rows,
-        count_points(series),
+    return _agency_breakdown(
+        fig,
+        total="assessed",
+        total_header=_("Dossiers assessed"),
+        palette=CHANNEL_COLOURS,
+        name=channel_label,
+        room=170,
+        title=_("Channels chosen"),
+        note=_(
+            "The channel the risk engine chose for each agency's dossier (the latest assessment of each)."
+        ),
+        said=lambda agency, r: _("{agency}: {green} of {n} released at once").format(
+            agency=agency, green=number(r["release"]), n=number(r["assessed"])
+        ),
     )
 
 
 def credit_chart(fig: Figure, f: Filters) -> Chart:
     grades = list(dict.fromkeys(r["grade"] for r in fig.rows))
     by = {(r["grade"], r["agency"]): r for r in fig.rows}
-    chart = draw(
+    agencies = ("customs", "quarantine")
+    rates = [[by[(g, a)]["rate"] if (g, a) in by else None for g in grades] for a in agencies]
+    policy = [next((r["policy_rate"] for r in fig.rows if r["grade"] == g), None) for g in grades]
+    drawn = draw(
         HORIZONTAL_BAR,
         [BLUE, TEAL, GREY],
         value_formatter=percent,
-        legend_at_bottom_columns=2,
         margin_right=30,
-        margin_bottom=40,
         height=max(300, 170 + 66 * len(grades)),
+        **LEGEND_IN_TWO_COLUMNS,
     )
-    left_labels(chart, [grade_label(g) for g in grades])
-    chart.y_labels = ticks(1.0, 5)
-    series = []
-    for agency in ("customs", "quarantine"):
-        values = [by[(g, agency)]["rate"] if (g, agency) in by else None for g in grades]
-        series.append(values)
-        chart.add(agency_label(agency), reversed_values(values))
-    policy = [next((r["policy_rate"] for r in fig.rows if r["grade"] == g), None) for g in grades]
-    chart.add(_("Credit policy"), reversed_values(policy))
-    title = _("Inspection rate by credit grade")
-    summary = "; ".join(
-        _("{grade}: customs {customs}, policy {policy}").format(
-            grade=grade_label(g), customs=percent(c), policy=percent(p)
-        )
-        for g, c, p in zip(grades, series[0], policy, strict=True)
+    left_labels(drawn, [grade_label(g) for g in grades])
+    drawn.y_labels = ticks(1.0, 5)
+    plot(drawn, [*map(agency_label, agencies), _("Credit policy")], [*rates, policy], horizontal=True)
+    note = _(
+        "Share of dossiers the risk engine sent to a scan or manual inspection, by the enterprise's "
+        "credit grade, against the rate credit policy {version} sets for the grade (a floor for "
+        "dishonest enterprises; profiles and the learned score select more)."
     )
-    rows = [
-        [
-            grade_label(r["grade"]),
-            agency_label(r["agency"]),
-            i18n.fmt_number(r["assessed"]),
-            i18n.fmt_number(r["inspected"]),
-            percent(r["rate"]),
-            percent(r["policy_rate"]),
-        ]
-        for r in fig.rows
-    ]
-    version = fig.meta.get("policy", "")
-    return Chart(
-        fig.id,
-        title,
-        _(
-            "Share of dossiers the risk engine sent to a scan or manual inspection, by the enterprise's "
-            "credit grade, against the rate credit policy {version} sets for the grade (a floor for "
-            "dishonest enterprises; profiles and the learned score select more)."
-        ).format(version=version),
-        svg(chart, f"{title}. {summary}"),
-        summary,
-        [
+    return _chart_of(
+        fig,
+        drawn,
+        [*rates, policy],
+        title=_("Inspection rate by credit grade"),
+        note=note.format(version=fig.meta.get("policy", "")),
+        summary="; ".join(
+            _("{grade}: customs {customs}, policy {policy}").format(
+                grade=grade_label(g), customs=percent(c), policy=percent(p)
+            )
+            for g, c, p in zip(grades, rates[0], policy, strict=True)
+        ),
+        headers=[
             _("Credit grade"),
             _("Agency"),
             _("Dossiers assessed"),
@@ -381,14 +264,23 @@ def credit_chart(fig: Figure, f: Filters) -> Chart:
             _("Rate"),
             _("Credit policy"),
         ],
-        rows,
-        count_points([*series, policy]),
+        rows=[
+            [
+                grade_label(r["grade"]),
+                agency_label(r["agency"]),
+                *_cells(r, ("assessed", "inspected"), number),
+                *_cells(r, ("rate", "policy_rate"), percent),
+            ]
+            for r in fig.rows
+        ],
     )
 
 
 def facilities_chart(fig: Figure, f: Filters) -> Chart:
     shown = [r for r in fig.rows if r["utilisation"] is not None]
-    chart = draw(
+    values = [r["utilisation"] for r in shown]
+    top = max((v for v in values if v is not None), default=0.0)
+    drawn = draw(
         HORIZONTAL_BAR,
         [BLUE],
         value_formatter=percent,
@@ -396,38 +288,32 @@ def facilities_chart(fig: Figure, f: Filters) -> Chart:
         print_values=True,
         height=max(240, 70 + 34 * len(shown)),
     )
-    left_labels(chart, [facility_label(r) for r in shown])
-    values = [r["utilisation"] for r in shown]
-    top = max((v for v in values if v is not None), default=0.0)
-    chart.y_labels = ticks(top or 0.01)
-    chart.add(_("Booked share of open capacity"), reversed_values(quiet_small(values, top / 12)))
-    title = _("Facility use")
-    summary = "; ".join(
-        _("{facility}: {share}").format(facility=facility_label(r), share=percent(r["utilisation"]))
-        for r in shown[:6]
-    )
-    rows = [
-        [
-            facility_label(r),
-            i18n.fmt_number(r["open_hours"], 0),
-            i18n.fmt_number(r["booked_hours"], 0),
-            i18n.fmt_number(r["bookings"]),
-            percent(r["utilisation"]),
-        ]
-        for r in fig.rows
-    ]
-    return Chart(
-        fig.id,
-        title,
-        _(
+    left_labels(drawn, [facility_label(r) for r in shown])
+    drawn.y_labels = ticks(top or 0.01)
+    drawn.add(_("Booked share of open capacity"), reversed_values(quiet_small(values, top / 12)))
+    return _chart_of(
+        fig,
+        drawn,
+        [values],
+        title=_("Facility use"),
+        note=_(
             "Booked capacity-hours over the capacity-hours each inspection site, scanner and port (for "
             "boardings) was open in the period."
         ),
-        svg(chart, f"{title}. {summary}"),
-        summary,
-        [_("Facility"), _("Hours open"), _("Hours booked"), _("Bookings"), _("Use")],
-        rows,
-        count_points([values]),
+        summary="; ".join(
+            _("{facility}: {share}").format(facility=facility_label(r), share=percent(r["utilisation"]))
+            for r in shown[:6]
+        ),
+        headers=[_("Facility"), _("Hours open"), _("Hours booked"), _("Bookings"), _("Use")],
+        rows=[
+            [
+                facility_label(r),
+                *_cells(r, ("open_hours", "booked_hours"), _whole_number),
+                number(r["bookings"]),
+                percent(r["utilisation"]),
+            ]
+            for r in fig.rows
+        ],
     )
 
 
@@ -444,3 +330,104 @@ def chart(fig: Figure, f: Filters) -> Chart:
         "facilities": facilities_chart,
     }
     return builders[fig.id](fig, f)
+
+
+# -- the shapes the charts share ---------------------------------------------------------------
+
+
+def _over_time(
+    drawn: Any, f: Filters, buckets: list[str], names: Sequence[str], series: list[list[Any]], stacked: bool
+) -> None:
+    """A chart of periods: the buckets along the bottom, each series under its name."""
+    x_labels(drawn, buckets, f)
+    plot(drawn, names, series)
+    value_axis(drawn, series, stacked=stacked)
+
+
+def _bars_per_row(
+    fig: Figure,
+    labels: list[str],
+    parts: list[str],
+    names: Sequence[str],
+    palette: dict[str, str],
+    room: int,
+    **config: Any,
+) -> tuple[Any, list[list[Any]]]:
+    """A horizontal bar for each row of the figure, stacked from the columns ``parts``; ``room``
+    is the height the legend and the axis take."""
+    drawn = draw(
+        HORIZONTAL_STACKED_BAR,
+        colours_of(parts, palette),
+        height=max(240, room + 46 * len(fig.rows)),
+        **config,
+    )
+    left_labels(drawn, labels)
+    series = _columns(fig.rows, parts)
+    plot(drawn, names, series, horizontal=True)
+    value_axis(drawn, series, stacked=True)
+    return drawn, series
+
+
+def _agency_breakdown(
+    fig: Figure,
+    *,
+    total: str,
+    total_header: str,
+    palette: dict[str, str],
+    name: Callable[[str], str],
+    room: int,
+    title: str,
+    note: str,
+    said: Callable[[str, Row], str],
+) -> Chart:
+    """Each agency's dossiers (the column ``total``) split into parts, one bar per agency; ``said``
+    sums up an agency's row in words."""
+    parts = _columns_but(fig, "agency", total)
+    names = [name(p) for p in parts]
+    agencies = [agency_label(r["agency"]) for r in fig.rows]
+    drawn, series = _bars_per_row(fig, agencies, parts, names, palette, room, **LEGEND_IN_TWO_COLUMNS)
+    return _chart_of(
+        fig,
+        drawn,
+        series,
+        title=title,
+        note=note,
+        summary="; ".join(said(a, r) for a, r in zip(agencies, fig.rows, strict=True)),
+        headers=[_("Agency"), total_header, *names],
+        rows=[[a, *_cells(r, [total, *parts], number)] for a, r in zip(agencies, fig.rows, strict=True)],
+    )
+
+
+def _chart_of(
+    fig: Figure,
+    drawn: Any,
+    series: list[list[Any]],
+    *,
+    title: str,
+    note: str,
+    summary: str,
+    headers: list[str],
+    rows: list[list[str]],
+) -> Chart:
+    """The figure's chart: the drawing, named by its title and summary, with its words and table."""
+    return Chart(
+        fig.id, title, note, svg(drawn, f"{title}. {summary}"), summary, headers, rows, count_points(series)
+    )
+
+
+def _columns_but(fig: Figure, *known: str) -> list[str]:
+    """The figure's columns other than ``known``: the codes its series are drawn for."""
+    return [c for c in fig.columns if c not in known]
+
+
+def _columns(rows: list[Row], columns: Sequence[str]) -> list[list[Any]]:
+    """A series of each column's values, row by row."""
+    return [[r[c] for r in rows] for c in columns]
+
+
+def _cells(row: Row, columns: Sequence[str], show: Callable[[Any], str]) -> list[str]:
+    return [show(row[c]) for c in columns]
+
+
+def _whole_number(value: float | None) -> str:
+    return i18n.fmt_number(value, 0)
