@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.run                 # SQLite (the embedded default) and PostgreSQL
     .venv/bin/python -m benchmarks.run --db sqlite     # one database only
     .venv/bin/python -m benchmarks.run --million       # also stream a 1,000,000-declaration file
-    .venv/bin/python -m benchmarks.run --only risk     # some of: http, bulk, risk, gate
+    .venv/bin/python -m benchmarks.run --only risk     # some of: http, riskcost, bulk, risk, gate
 
 Every figure has a baseline measured in the same run on this machine, and its ratio. Durability:
 SQLite in WAL mode with synchronous=FULL (a commit is on disk before it is acknowledged);
@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--million", action="store_true", help="also import 1,000,000 declarations (slow)")
     parser.add_argument("--quick", action="store_true", help="short phases, small files (a smoke run)")
     parser.add_argument(
-        "--only", default="http,bulk,risk,gate", help="comma-separated: http, bulk, risk, gate"
+        "--only",
+        default="http,riskcost,bulk,risk,gate",
+        help="comma-separated: http, riskcost (HTTP with the risk engine on and off), bulk, risk, gate",
     )
     args = parser.parse_args(argv)
     only = {x.strip() for x in args.only.split(",")}
@@ -51,11 +53,14 @@ def main(argv: list[str] | None = None) -> int:
         args.seconds, args.bulk = 3.0, 5_000
     figures: list[dict[str, Any]] = []
     for db in args.db.split(","):
-        if not only & {"http", "bulk"}:
+        if not only & {"http", "riskcost", "bulk"}:
             break
         with BenchEnv.create(db.strip()) as env:
             if "http" in only:
                 for figure in asyncio.run(scenarios.http_figures(env, args.seconds)):
+                    emit(figure, figures)
+            if "riskcost" in only:
+                for figure in asyncio.run(scenarios.risk_cost_figures(env, args.seconds)):
                     emit(figure, figures)
             if "bulk" in only:
                 for figure in scenarios.bulk_figures(env, args.bulk):
