@@ -217,9 +217,8 @@ class Encoder:
         """
         n, codes, families = len(items), len(CODES), len(HISTORIES)
         out = np.empty((n, len(FEATURE_NAMES)), dtype=np.float64)
-        nan = math.nan
         for j, (known, get) in enumerate(zip(self.codes, _CODE_GETTERS, strict=True)):
-            out[:, j] = np.fromiter((known.get(v, nan) for v in map(get, items)), np.float64, n)
+            out[:, j] = np.fromiter(map(known.get, map(get, items)), np.float64, n)  # None (unseen): NaN
         wanted = np.empty((families, n), dtype=np.int64)
         for f, get in enumerate(_GETTERS):
             wanted[f] = np.fromiter(map(hash, map(get, items)), dtype=np.int64, count=n)

@@ -21,9 +21,13 @@ KILOGRAM = "035"
 """The customs unit code for kilograms (计量单位 035)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RiskItem:
-    """One goods item (商品项) as the risk model sees it; ids are opaque, '' means unknown."""
+    """One goods item (商品项) as the risk model sees it; ids are opaque, '' means unknown.
+
+    Treated as a value and never changed once made; not declared frozen, because a frozen
+    dataclass sets each of its fields through ``object.__setattr__``, and every submission makes
+    ten of these inside the writer's transaction."""
 
     declaration_date: date
     declaration_office: str
@@ -52,9 +56,7 @@ class RiskItem:
 
     def __post_init__(self) -> None:
         code = self.hs_code
-        object.__setattr__(self, "hs6", code[:6])
-        object.__setattr__(self, "hs4", code[:4])
-        object.__setattr__(self, "hs2", code[:2])
+        self.hs6, self.hs4, self.hs2 = code[:6], code[:4], code[:2]
 
 
 def items_from_goods_declaration(
