@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import scenarios
+from benchmarks import risk_cost, scenarios
 from benchmarks.environment import BenchEnv
 
 RESULTS = Path(__file__).parent / "results"
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
                 for figure in asyncio.run(scenarios.http_figures(env, args.seconds)):
                     emit(figure, figures)
             if "riskcost" in only:
-                for figure in asyncio.run(scenarios.risk_cost_figures(env, args.seconds)):
+                for figure in asyncio.run(risk_cost.figures(env, args.seconds)):
                     emit(figure, figures)
             if "bulk" in only:
                 for figure in scenarios.bulk_figures(env, args.bulk):

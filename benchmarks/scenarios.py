@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import psutil
 import sqlalchemy as sa
-from tests.fixtures.servers import ONEWINDOW, Server
+from tests.fixtures.servers import ONEWINDOW
 
 from benchmarks.environment import BenchEnv
 from benchmarks.loadgen import Connection, build_request, closed_loop, open_loop
@@ -150,7 +150,7 @@ async def http_figures(env: BenchEnv, seconds: float) -> list[dict[str, Any]]:
                 )
             )
         validate, submit = _median(validates), _median(submits)
-        await _settled(env, timeout=120)
+        await settled(env, timeout=120)
         latency, acks = await _release_latency(host, port, tpl, rate=200.0, seconds=seconds)
     finally:
         peak = memory.stop()
@@ -195,54 +195,11 @@ async def http_figures(env: BenchEnv, seconds: float) -> list[dict[str, Any]]:
 ROUNDS = 3
 
 
-async def risk_cost_figures(env: BenchEnv, seconds: float) -> list[dict[str, Any]]:
-    """The submission rate with the risk engine on against the same server with it off, on one
-    database in the same run: rounds alternate between a server started with the engine on and
-    one started with it off (each warmed up, and every event handled before it stops); the
-    medians."""
-    env.reset()
-    tpl = templates(env)
-    host, n = "127.0.0.1", int(seconds * 4000)
-    rates: dict[str, list[float]] = {"on": [], "off": []}
-    for r in range(ROUNDS):
-        for k, risk in enumerate(("on", "off")):
-            server = Server({**env.env, "ONEWINDOW_RISK": risk}, log=env.root / "risk-cost.log").start()
-            try:
-                start = (3 + k) * 10**9 + r * (n + 500)
-                warm = [
-                    build_request("POST", "/v1/declarations", host, b, TOKEN) for b in bodies(tpl, 500, start)
-                ]
-                await closed_loop(host, server.port, warm, 32, 5)
-                reqs = [
-                    build_request("POST", "/v1/declarations", host, b, TOKEN)
-                    for b in bodies(tpl, n, start + 500)
-                ]
-                rates[risk].append((await closed_loop(host, server.port, reqs, 64, seconds)).rate)
-                await _settled(env, timeout=120)
-            finally:
-                server.stop()
-    with_risk, without = (sorted(rates[x])[ROUNDS // 2] for x in ("on", "off"))
-    return [
-        figure(
-            f"{env.db}.http_submissions_risk_cost",
-            with_risk,
-            "declarations/s",
-            without,
-            baseline_name="the same submissions to the same server with the risk engine off",
-            target="issue 3: with risk on, the core's own targets (>= 1000/s) still hold",
-            rounds=[round(x, 1) for x in rates["on"]],
-            baseline_rounds=[round(x, 1) for x in rates["off"]],
-            durability=env.durability(),
-            risk=env.risk(),
-        )
-    ]
-
-
 def _median(results: list[Any]) -> Any:
     return sorted(results, key=lambda r: r.rate)[len(results) // 2]
 
 
-async def _settled(env: BenchEnv, timeout: float) -> None:
+async def settled(env: BenchEnv, timeout: float) -> None:
     engine = env.engine()
     deadline = time.monotonic() + timeout
     try:
