@@ -28,7 +28,17 @@ from onewindow.persistence.versions import local_bumps, read_versions
 
 from . import fields
 from .events import IpRightHold
-from .selection import INSPECTIONS, Alert, Channel, GradePolicy, IpRight, Profile, RiskSettings, select
+from .selection import (
+    INSPECTIONS,
+    Alert,
+    Channel,
+    GradePolicy,
+    IpRight,
+    Profile,
+    RiskSettings,
+    Subjects,
+    select,
+)
 from .tables import risk_assessments
 
 __all__ = ["Assessment", "Grades", "RiskEngine", "RiskRun", "Scored", "Scorer", "Snapshot", "accepted_result"]
@@ -221,6 +231,7 @@ class RiskRun:
         self.conn, self.now = tx.conn, tx.now
         self.assessments: list[Assessment] = []
         self._scores: dict[int, float | None] = {}
+        self._known: dict[int, tuple[GradePolicy | None, Subjects]] = {}
 
     def prescore(self, batch: Sequence[Data], ahead: Sequence[Scored | None] = ()) -> None:
         """Score a batch's goods declarations at once, before they are assessed one by one; a score
@@ -244,11 +255,11 @@ class RiskRun:
         self, number: str, version: int, data: Data, agency: str, settings: RiskSettings
     ) -> Assessment:
         snap = self.snap
-        grade = (
-            snap.grades.grade_of(fields.enterprises(data), self.now)
-            if snap.grades
-            else GradePolicy(ROUTINE, settings.target_rate, settings.target_rate, "none")
-        )
+        known = self._known.get(id(data))  # what every agency reads alike, found once a declaration
+        if known is None:
+            grade_of = snap.grades.grade_of(fields.enterprises(data), self.now) if snap.grades else None
+            known = self._known[id(data)] = (grade_of, fields.subjects(data))
+        grade = known[0] or GradePolicy(ROUTINE, settings.target_rate, settings.target_rate, "none")
         score = threshold = None
         model_id = None
         if snap.model is not None and isinstance(data, GoodsDeclaration):
@@ -268,7 +279,7 @@ class RiskRun:
             seed=self.engine.seed,
             settings=settings,
             records=fields.records(data, grade.grade) if readers else [],
-            subjects=fields.subjects(data),
+            subjects=known[1],
             profiles=profiles,
             alerts=snap.alerts,
             ip_rights=snap.ip_rights,
