@@ -1,9 +1,10 @@
 """The risk engine every agency's decision rules use: one shared picture, no private copies.
 
 ``RiskEngine`` holds what every declaration is measured against (profiles, alerts, IP rights,
-credit grades, the credit policy, the learned model) as a snapshot, and checks a change counter
-per transaction (``persistence.versions``): a profile saved in any process is used by the next
-declaration everywhere, with no restart. ``RiskRun`` is one transaction's use of it: it assesses,
+credit grades, the credit policy, the learned model) as a snapshot, and compares change counters
+(``persistence.versions``) at most every RECHECK_SECONDS, and at once after this process changed
+any: a profile saved in one process is used by its next declaration, and everywhere within half a
+second, with no restart. ``RiskRun`` is one transaction's use of it: it assesses,
 settles an inspection by mutual recognition where the agency's rules allow, and writes every
 assessment (with its explanation) in the transaction that decides.
 """

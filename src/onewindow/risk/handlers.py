@@ -1,7 +1,8 @@
 """Writing the risk area's shared picture: profiles, alerts, IP rights, models, overrules.
 
 Each write bumps the change counter of the engine's part it touches in the same transaction, so
-every process's engine reloads it before its next declaration.
+this process's engine reloads it before its next declaration, and every other process's within
+half a second (``engine.RECHECK_SECONDS``).
 """
 
 from __future__ import annotations
