@@ -7,8 +7,7 @@ from typing import Any
 from tests.fixtures.servers import Server
 
 from benchmarks.environment import BenchEnv
-from benchmarks.loadgen import build_request, closed_loop
-from benchmarks.scenarios import ROUNDS, TOKEN, bodies, figure, settled, templates
+from benchmarks.scenarios import ROUNDS, SUBMIT, figure, phase, settled, templates
 
 
 async def figures(env: BenchEnv, seconds: float) -> list[dict[str, Any]]:
@@ -25,15 +24,9 @@ async def figures(env: BenchEnv, seconds: float) -> list[dict[str, Any]]:
             server = Server({**env.env, "ONEWINDOW_RISK": risk}, log=env.root / "risk-cost.log").start()
             try:
                 start = (3 + k) * 10**9 + r * (n + 500)
-                warm = [
-                    build_request("POST", "/v1/declarations", host, b, TOKEN) for b in bodies(tpl, 500, start)
-                ]
-                await closed_loop(host, server.port, warm, 32, 5)
-                reqs = [
-                    build_request("POST", "/v1/declarations", host, b, TOKEN)
-                    for b in bodies(tpl, n, start + 500)
-                ]
-                rates[risk].append((await closed_loop(host, server.port, reqs, 64, seconds)).rate)
+                await phase(host, server.port, SUBMIT, tpl, 500, start, 5, connections=32)
+                measured = await phase(host, server.port, SUBMIT, tpl, n, start + 500, seconds)
+                rates[risk].append(measured.rate)
                 await settled(env, timeout=120)
             finally:
                 server.stop()

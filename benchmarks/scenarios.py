@@ -114,41 +114,13 @@ async def http_figures(env: BenchEnv, seconds: float) -> list[dict[str, Any]]:
     host, port = "127.0.0.1", server.port
     try:
         n = int(seconds * 4000)
-        await closed_loop(
-            host,
-            port,
-            [build_request("POST", "/v1/declarations", host, b, TOKEN) for b in bodies(tpl, 500, 10**9)],
-            32,
-            30,
-        )
+        await phase(host, port, SUBMIT, tpl, 500, 10**9, 30, connections=32)
         # Rounds of the baseline then the submissions, and the median of each: on a shared machine
         # one phase of a few seconds can land on a quiet or a busy moment.
         validates, submits = [], []
         for r in range(ROUNDS):
-            validates.append(
-                await closed_loop(
-                    host,
-                    port,
-                    [
-                        build_request("POST", "/v1/declarations/validate", host, b, TOKEN)
-                        for b in bodies(tpl, n, r * n)
-                    ],
-                    64,
-                    seconds,
-                )
-            )
-            submits.append(
-                await closed_loop(
-                    host,
-                    port,
-                    [
-                        build_request("POST", "/v1/declarations", host, b, TOKEN)
-                        for b in bodies(tpl, n, r * n)
-                    ],
-                    64,
-                    seconds,
-                )
-            )
+            validates.append(await phase(host, port, VALIDATE, tpl, n, r * n, seconds))
+            submits.append(await phase(host, port, SUBMIT, tpl, n, r * n, seconds))
         validate, submit = _median(validates), _median(submits)
         await settled(env, timeout=120)
         latency, acks = await _release_latency(host, port, tpl, rate=200.0, seconds=seconds)
@@ -193,6 +165,23 @@ async def http_figures(env: BenchEnv, seconds: float) -> list[dict[str, Any]]:
 
 
 ROUNDS = 3
+SUBMIT, VALIDATE = "/v1/declarations", "/v1/declarations/validate"
+
+
+async def phase(
+    host: str,
+    port: int,
+    path: str,
+    tpl: list[bytes],
+    n: int,
+    start: int,
+    seconds: float,
+    connections: int = 64,
+) -> Any:
+    """``seconds`` of posting declarations ``start`` to ``start + n`` (at most) to ``path`` over
+    ``connections`` connections, each sending its next as soon as it has an answer."""
+    reqs = [build_request("POST", path, host, b, TOKEN) for b in bodies(tpl, n, start)]
+    return await closed_loop(host, port, reqs, connections, seconds)
 
 
 def _median(results: list[Any]) -> Any:

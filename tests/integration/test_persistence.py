@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,14 +68,33 @@ def test_a_declaration_is_stored_whole_with_its_dossiers_and_events(
     assert "DeclarationStatusChanged" in types and loaded.status.value == "action_required"
 
 
-def test_numbers_are_unique_per_office_and_year_and_gapless_under_concurrency(
-    engines: Engines, db_url: str
-) -> None:
-    """Two writers (as two processes would be) submit at once to the same office."""
+@contextmanager
+def two_writers(engines: Engines, db_url: str) -> Iterator[list[Committer]]:
+    """Two group committers on their own engines, as two processes would have."""
     second = create_engines(db_url)
     writers = [Committer(engines.write, SystemClock()), Committer(second.write, SystemClock())]
     for w in writers:
         w.start()
+    try:
+        yield writers
+    finally:
+        for w in writers:
+            w.stop()
+        second.dispose()
+
+
+def in_threads(calls: list[tuple[Callable[..., None], tuple[Any, ...]]]) -> None:
+    threads = [threading.Thread(target=fn, args=args) for fn, args in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+
+def test_numbers_are_unique_per_office_and_year_and_gapless_under_concurrency(
+    engines: Engines, db_url: str
+) -> None:
+    """Two writers (as two processes would be) submit at once to the same office."""
     numbers: list[str] = []
     lock = threading.Lock()
 
@@ -83,14 +104,8 @@ def test_numbers_are_unique_per_office_and_year_and_gapless_under_concurrency(
         with lock:
             numbers.extend(got)
 
-    threads = [threading.Thread(target=drive, args=(w,)) for w in writers for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    for w in writers:
-        w.stop()
-    second.dispose()
+    with two_writers(engines, db_url) as writers:
+        in_threads([(drive, (w,)) for w in writers for _ in range(2)])
     assert len(numbers) == len(set(numbers)) == 240
     serials = sorted(int(n[-9:]) for n in numbers)
     assert serials == list(range(1, 241))
@@ -103,10 +118,6 @@ def test_batches_of_several_offices_from_two_writers_number_each_office_without_
     """Each writer's batches mix three offices, in opposite orders: every office's serials are
     taken in one statement per batch, rows locked in office order, so neither writer waits on the
     other in a circle (PostgreSQL would abort one as a deadlock)."""
-    second = create_engines(db_url)
-    writers = [Committer(engines.write, SystemClock()), Committer(second.write, SystemClock())]
-    for w in writers:
-        w.start()
     offices = ["3300", "3301", "3302"]
     numbers: list[str] = []
     lock = threading.Lock()
@@ -117,17 +128,8 @@ def test_batches_of_several_offices_from_two_writers_number_each_office_without_
         with lock:
             numbers.extend(got)
 
-    threads = [
-        threading.Thread(target=drive, args=(w, offices if k == 0 else offices[::-1]))
-        for k, w in enumerate(writers)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    for w in writers:
-        w.stop()
-    second.dispose()
+    with two_writers(engines, db_url) as writers:
+        in_threads([(drive, (w, offices if k == 0 else offices[::-1])) for k, w in enumerate(writers)])
     assert len(numbers) == len(set(numbers)) == 180
     for office in offices:
         serials = sorted(int(n[-9:]) for n in numbers if n.startswith(office))
@@ -166,11 +168,7 @@ def test_an_idempotency_key_returns_the_first_result_and_refuses_another_body(
 
 def test_concurrent_releases_by_two_agencies_announce_one_release(engines: Engines, db_url: str) -> None:
     """Customs and quarantine release at the same moment through two writers: one release."""
-    second = create_engines(db_url)
-    writers = [Committer(engines.write, SystemClock()), Committer(second.write, SystemClock())]
-    for w in writers:
-        w.start()
-    try:
+    with two_writers(engines, db_url) as writers:
         numbers = [
             writers[0].run_sync(submission(commodities=[samples.COMMODITIES[9]])).number for _ in range(20)
         ]
@@ -184,10 +182,6 @@ def test_concurrent_releases_by_two_agencies_announce_one_release(engines: Engin
             )
         for f in futures:
             f.result(30)
-    finally:
-        for w in writers:
-            w.stop()
-        second.dispose()
     with engines.read.connect() as conn:
         released = (
             conn.execute(sa.select(events.c.number).where(events.c.type == "DeclarationReleased"))

@@ -58,11 +58,10 @@ def _take(conn: sa.Connection, year: int, counts: Mapping[str, int]) -> dict[str
         .order_by(_seq.office)
         .with_for_update()
     )
-    step = sa.case(counts, value=_seq.office) if len(offices) > 1 else counts[offices[0]]
     stmt = (
         number_sequences.update()
         .where(_seq.year == year, _seq.office.in_(locked))
-        .values(next_serial=_seq.next_serial + step)
+        .values(next_serial=_seq.next_serial + sa.case(counts, value=_seq.office))
         .returning(_seq.office, _seq.next_serial)
     )
     return {office: int(end) for office, end in conn.execute(stmt)}
