@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 from pathlib import Path
 from typing import Annotated, Any
@@ -212,7 +213,7 @@ def submit(
     report: Annotated[Path | None, typer.Option(help="Write the rejected lines' errors here as JSON")] = None,
     workers: Annotated[
         int | None,
-        typer.Option(min=1, max=32, help="Processes validating and storing [default: 1 on SQLite, else 2]"),
+        typer.Option(min=1, max=32, help="Processes validating and storing [default: 2, or 1 on one core]"),
     ] = None,
 ) -> None:
     """Submit a file of declarations in bulk (bad lines are reported and change nothing)."""
@@ -222,9 +223,9 @@ def submit(
     from onewindow.kernel.errors import OneWindowError
 
     try:
-        # SQLite lets one process write at a time, and its lock is not fair between processes:
-        # a second worker gains little there and costs another interpreter's memory.
-        n = workers or (1 if s.database_url.startswith("sqlite") else 2)
+        # Two workers validate and score in parallel and take turns writing (on SQLite by the
+        # writer lock: see persistence.engine.WriterLock); more than the cores only adds memory.
+        n = workers or min(2, os.cpu_count() or 1)
         result = run_import(s, file, org, user, batch, check, console, n)
     except (OneWindowError, RuntimeError) as exc:
         _fail(str(exc))

@@ -12,11 +12,13 @@ burst of submissions costs a few statements rather than a few per declaration.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -27,6 +29,7 @@ from onewindow.kernel.clock import Clock
 from onewindow.kernel.errors import OneWindowError
 from onewindow.kernel.messages import Event
 
+from .engine import WriterLock, writer_lock
 from .outbox import write_events
 
 __all__ = ["Batchable", "Committer", "Operation", "Transaction"]
@@ -95,6 +98,7 @@ class Committer:
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._turn: AbstractContextManager[None] = contextlib.nullcontext()  # the writer lock, per thread
         self._listeners: list[Callable[[], None]] = [on_commit] if on_commit else []
         self.commits = 0
         # Values derived from immutable rows (e.g. a declaration's parsed data of one version),
@@ -146,6 +150,7 @@ class Committer:
 
     def _loop(self) -> None:
         conn = self._engine.connect()
+        self._turn = writer_lock(self._engine)
         try:
             while True:
                 first = self._queue.get()
@@ -167,6 +172,8 @@ class Committer:
                     return
         finally:
             conn.close()
+            if isinstance(self._turn, WriterLock):
+                self._turn.close()
 
     def _commit(self, conn: sa.Connection, batch: list[tuple[Operation, Future[Any]]]) -> sa.Connection:
         # A caller that gave up before its operation started (a client that hung up) is dropped:
@@ -177,7 +184,7 @@ class Committer:
         now = self._clock.now()
         results: list[Any] = [None] * len(batch)
         try:
-            with conn.begin():
+            with self._turn, conn.begin():
                 tx = Transaction(conn, now, self.memo)
                 self._run_all(tx, batch, results)
         except Exception as exc:  # the commit itself failed: nothing of this batch is stored

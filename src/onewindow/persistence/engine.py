@@ -5,15 +5,25 @@ and ``synchronous_commit=on``. Nothing here runs at import time.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
+import weakref
 from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 
-__all__ = ["Engines", "RawJSON", "WalCheckpointer", "create_engines"]
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: SQLite's own locking alone orders the writers
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["Engines", "RawJSON", "WalCheckpointer", "WriterLock", "create_engines", "writer_lock"]
 
 
 class RawJSON(bytes):
@@ -54,6 +64,42 @@ class WalCheckpointer:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
                 except sa.exc.OperationalError:
                     continue
+
+
+class WriterLock:
+    """Takes turns between the writers of one SQLite file: the committers of every process (an
+    import's workers, a server, the CLI) hold it around each write transaction.
+
+    SQLite lets one connection write at a time, and one that finds the file locked sleeps and
+    retries (1, 2, 5, 10 … ms): two importing processes then mostly wait for each other, and a
+    second worker added nothing. A kernel file lock (``flock``) wakes the next writer the moment the
+    last one commits, so processes that prepare their batches in parallel write back to back. The
+    kernel drops it when its holder dies. It only orders writers; SQLite's own lock still guards
+    the file, so a writer that does not take it (a migration) is as safe as before."""
+
+    def __init__(self, path: Path) -> None:
+        self._fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+
+    def __enter__(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)  # blocks without holding the interpreter lock
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+# The lock file of each SQLite write engine; every committer opens its own WriterLock on it (a
+# flock held through one open file does not exclude another holder of the same open file).
+_LOCK_FILES: weakref.WeakKeyDictionary[sa.Engine, Path] = weakref.WeakKeyDictionary()
+
+
+def writer_lock(engine: sa.Engine) -> WriterLock | contextlib.nullcontext[None]:
+    """A new hold on ``engine``'s writer lock: a SQLite file's, or nothing for PostgreSQL (whose
+    writers do not exclude each other)."""
+    path = _LOCK_FILES.get(engine)
+    return WriterLock(path) if path is not None and fcntl is not None else contextlib.nullcontext()
 
 
 @dataclass(frozen=True)
@@ -111,6 +157,9 @@ def _sqlite(url: str, *, writer: bool, synchronous: str) -> sa.Engine:
     def _on_begin(conn: sa.Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
+    database = engine.url.database
+    if writer and database and database != ":memory:":
+        _LOCK_FILES[engine] = Path(f"{database}-writer.lock")
     return engine
 
 
