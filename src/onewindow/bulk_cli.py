@@ -71,6 +71,9 @@ def run_import(
     ]
     for p in procs:
         p.start()
+    # One WAL checkpointer for all the workers (SQLite), from here, where there is little else to do.
+    maintenance = create_engines(s.database_url)
+    maintenance.start()
     columns = (
         TextColumn("importing"),
         BarColumn(),
@@ -78,11 +81,14 @@ def run_import(
         TransferSpeedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("import", total=file.stat().st_size)
-        while any(p.is_alive() for p in procs):
-            bar.update(task, completed=done.value)
-            time.sleep(0.2)
+    try:
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("import", total=file.stat().st_size)
+            while any(p.is_alive() for p in procs):
+                bar.update(task, completed=done.value)
+                time.sleep(0.2)
+    finally:
+        maintenance.dispose()
     failed = [p.exitcode for p in procs if p.exitcode != 0]
     reports = [results.get() for _ in range(sum(1 for p in procs if p.exitcode == 0))]
     errors = [r["error"] for r in reports if "error" in r]
@@ -137,8 +143,7 @@ def _import_shard(job: ImportJob, k: int, n: int, done: Synchronized[int]) -> di
     engines = create_engines(s.database_url, synchronous=s.sqlite_synchronous)
     clock = SystemClock()
     committer = Committer(engines.write, clock, max_batch=max(job.batch, 512))
-    engines.start()
-    committer.start()
+    committer.start()  # engines.start() is not called: the parent checkpoints the log
 
     def advance(nbytes: int) -> None:
         with done.get_lock():
