@@ -45,9 +45,12 @@ class Transaction:
     conn: sa.Connection
     now: datetime
     memo: dict[str, Any] = field(default_factory=dict)
+    emitted: bool = False  # whether anything was written to the outbox
 
     def emit(self, batch: Sequence[Event]) -> None:
-        write_events(self.conn, batch)
+        if batch:
+            write_events(self.conn, batch)
+            self.emitted = True
 
 
 class Operation(Protocol):
@@ -116,6 +119,7 @@ class Committer:
         self._clock = clock
 
     def add_listener(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` (in the writer's thread) after each commit that wrote events to the outbox."""
         self._listeners.append(fn)
 
     def start(self) -> None:
@@ -183,9 +187,9 @@ class Committer:
             return conn
         now = self._clock.now()
         results: list[Any] = [None] * len(batch)
+        tx = Transaction(conn, now, self.memo)
         try:
             with self._turn, conn.begin():
-                tx = Transaction(conn, now, self.memo)
                 self._run_all(tx, batch, results)
         except Exception as exc:  # the commit itself failed: nothing of this batch is stored
             log.exception("commit failed; %d operations refused", len(batch))
@@ -200,8 +204,9 @@ class Committer:
                 fut.set_exception(result)
             else:
                 fut.set_result(result)
-        for listener in self._listeners:
-            listener()
+        if tx.emitted:  # the listeners follow the outbox: a commit that wrote no event is not news
+            for listener in self._listeners:
+                listener()
         return conn
 
     def _run_all(

@@ -1,5 +1,5 @@
-"""The SQLite writer lock: the committers of every process take turns writing one file, and a
-writer that dies gives its turn back."""
+"""The group committer's own behaviour: the SQLite writer lock (the committers of every process take
+turns writing one file, and a writer that dies gives its turn back), and who is told of a commit."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from onewindow.declarations.events import DossierOpened
 from onewindow.kernel.clock import SystemClock
 from onewindow.persistence.committer import Committer, Transaction
 from onewindow.persistence.engine import Engines, WriterLock, writer_lock
@@ -29,6 +30,12 @@ class Note:
     def run(self, tx: Transaction) -> str:
         tx.conn.execute(sa.text("INSERT INTO notes (text) VALUES (:t)"), {"t": self.text})
         return self.text
+
+
+class NoteWithEvent(Note):
+    def run(self, tx: Transaction) -> str:
+        tx.emit([DossierOpened(number="OW-NOTE", org_id=None, occurred_at=tx.now, state="received")])
+        return super().run(tx)
 
 
 @pytest.fixture
@@ -118,3 +125,18 @@ def test_only_a_sqlite_file_has_a_writer_lock(db_url: str) -> None:
             turn.close()
     finally:
         engines.dispose()
+
+
+def test_listeners_hear_of_commits_that_wrote_events_and_only_of_those(sqlite_engines: Engines) -> None:
+    heard: list[int] = []
+    committer = Committer(sqlite_engines.write, SystemClock(), on_commit=lambda: heard.append(1))
+    committer.start()
+    try:
+        committer.run_sync(Note("no event"))
+        committer.run_sync(Note("still none"))
+        assert committer.commits == 2
+        assert heard == []
+        committer.run_sync(NoteWithEvent("an event"))
+        assert heard == [1]
+    finally:
+        committer.stop()
