@@ -10,9 +10,13 @@ lines) store nothing twice.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-import time
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
@@ -65,15 +69,34 @@ def run_import(
     quiet_garbage_collector()  # and freeze them, so the children's collectors never touch (copy) them
     ctx = multiprocessing.get_context("fork")  # the children share the parent's loaded code tables
     done: Synchronized[int] = ctx.Value("q", 0)
-    results: multiprocessing.SimpleQueue[dict[str, Any]] = ctx.SimpleQueue()
-    procs = [
-        ctx.Process(target=_shard, args=(job, k, workers, done, results), daemon=True) for k in range(workers)
+    results: multiprocessing.Queue[dict[str, Any]] = ctx.Queue()
+    # This process is worker 0 and forks the others: a process that only waited would hold a whole
+    # interpreter's memory (the children's writes to the pages they share with it leave it the
+    # only owner of its copy) for nothing.
+    children = [
+        ctx.Process(target=_shard, args=(job, k, workers, done, results), daemon=True)
+        for k in range(1, workers)
     ]
-    for p in procs:
+    for p in children:
         p.start()
-    # One WAL checkpointer for all the workers (SQLite), from here, where there is little else to do.
-    maintenance = create_engines(s.database_url)
+    maintenance = create_engines(s.database_url)  # one WAL checkpointer for all the workers (SQLite)
     maintenance.start()
+    try:
+        with _progress(console, file, done):
+            reports = [_reported(lambda: _import_shard(job, 0, workers, done))]
+            reports += _children_reports(children, results)
+    finally:
+        maintenance.dispose()
+    errors = [r["error"] for r in reports if "error" in r]
+    failed = [p.exitcode for p in children if p.exitcode != 0]
+    if failed or errors:
+        raise RuntimeError(f"import worker failed ({errors or failed}); re-running the file is safe")
+    return _merge(reports)
+
+
+@contextlib.contextmanager
+def _progress(console: Console, file: Path, done: Synchronized[int]) -> Iterator[None]:
+    """A progress bar of the bytes the workers have taken, refreshed from a thread."""
     columns = (
         TextColumn("importing"),
         BarColumn(),
@@ -81,20 +104,38 @@ def run_import(
         TransferSpeedColumn(),
         TimeRemainingColumn(),
     )
-    try:
-        with Progress(*columns, console=console, transient=True) as bar:
-            task = bar.add_task("import", total=file.stat().st_size)
-            while any(p.is_alive() for p in procs):
+    stop = threading.Event()
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("import", total=file.stat().st_size)
+
+        def follow() -> None:
+            while not stop.wait(0.2):
                 bar.update(task, completed=done.value)
-                time.sleep(0.2)
-    finally:
-        maintenance.dispose()
-    failed = [p.exitcode for p in procs if p.exitcode != 0]
-    reports = [results.get() for _ in range(sum(1 for p in procs if p.exitcode == 0))]
-    errors = [r["error"] for r in reports if "error" in r]
-    if failed or errors:
-        raise RuntimeError(f"import worker failed ({errors or failed}); re-running the file is safe")
-    return _merge(reports)
+
+        follower = threading.Thread(target=follow, name="import-progress", daemon=True)
+        follower.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            follower.join()
+
+
+def _children_reports(
+    children: Sequence[BaseProcess], results: multiprocessing.Queue[Any]
+) -> list[dict[str, Any]]:
+    """Each child's report, read as it comes (a large one would not fit the pipe: the child waits
+    for it to be read before it can exit); a child that died without one is noted by its exit."""
+    reports: list[dict[str, Any]] = []
+    while len(reports) < len(children):
+        try:
+            reports.append(results.get(timeout=0.2))
+        except queue.Empty:
+            if not any(p.is_alive() for p in children) and results.empty():
+                break
+    for p in children:
+        p.join()
+    return reports
 
 
 _RISK: RiskEngine | None = None  # built by the parent, inherited by the forked workers
@@ -131,19 +172,23 @@ def _declaring_uscc(s: Settings, org: str, user: str) -> str | None:
 
 
 def _shard(job: ImportJob, k: int, n: int, done: Synchronized[int], results: Any) -> None:
+    results.put(_reported(lambda: _import_shard(job, k, n, done)))
+
+
+def _reported(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     try:
-        results.put(_import_shard(job, k, n, done))
+        return run()
     except Exception as exc:
-        results.put({"error": f"{type(exc).__name__}: {exc}"})
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def _import_shard(job: ImportJob, k: int, n: int, done: Synchronized[int]) -> dict[str, Any]:
     s = job.settings
-    RiskModel.predict_threads = 1  # a forked worker: see RiskModel.predict_threads
+    RiskModel.predict_threads = 1  # forked workers must (see RiskModel.predict_threads); one core each
     engines = create_engines(s.database_url, synchronous=s.sqlite_synchronous)
     clock = SystemClock()
     committer = Committer(engines.write, clock, max_batch=max(job.batch, 512))
-    committer.start()  # engines.start() is not called: the parent checkpoints the log
+    committer.start()  # engines.start() is not called: run_import checkpoints the log for all
 
     def advance(nbytes: int) -> None:
         with done.get_lock():
