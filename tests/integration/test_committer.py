@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from onewindow.declarations.events import DossierOpened
 from onewindow.kernel.clock import SystemClock
 from onewindow.persistence.committer import Committer, Transaction
-from onewindow.persistence.engine import Engines, WriterLock, writer_lock
+from onewindow.persistence.engine import Engines, WalCheckpointer, WriterLock, writer_lock
 from tests.fixtures.database import make_engines
 
 WAIT = 0.3  # long enough for a committer that was not blocked to have committed many times over
@@ -140,3 +140,26 @@ def test_listeners_hear_of_commits_that_wrote_events_and_only_of_those(sqlite_en
         assert heard == [1]
     finally:
         committer.stop()
+
+
+def test_under_writes_that_never_pause_the_log_is_started_over(sqlite_engines: Engines) -> None:
+    checkpointer = WalCheckpointer(sqlite_engines.read, interval=0.02, restart_bytes=256 << 10)
+    checkpointer.start(sqlite_engines.write)
+    committer = Committer(sqlite_engines.write, SystemClock())
+    committer.start()
+    wal = Path(f"{sqlite_engines.write.url.database}-wal")
+    largest = 0
+    try:
+        deadline = time.monotonic() + 10
+        written = 0
+        while checkpointer.restarts < 2 and time.monotonic() < deadline:
+            committer.submit_all([Note("x" * 2000) for _ in range(50)])[-1].result(5)
+            written += 50
+            largest = max(largest, wal.stat().st_size)
+    finally:
+        committer.stop()
+        checkpointer.stop()
+    assert checkpointer.restarts >= 2
+    assert largest < 64 << 20  # a passive checkpoint alone let it grow without end
+    with sqlite_engines.read.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM notes")).scalar() == written

@@ -38,15 +38,29 @@ def _json(obj: Any) -> str:
 
 class WalCheckpointer:
     """Copies SQLite's write-ahead log into the database file every ``interval`` seconds from its
-    own connection (PASSIVE: it never blocks the writer), keeping the log short and commits fast."""
+    own connection (PASSIVE: it never blocks the writer), keeping the log short and commits fast.
 
-    def __init__(self, engine: sa.Engine, interval: float = 0.5) -> None:
+    Under writes that never pause (a bulk import) a passive checkpoint never catches up with the
+    writer, and SQLite starts the log over only when one has: the log grew by gigabytes in a
+    million-declaration import, and with it the shared index every process maps. So once the log
+    is larger than ``restart_bytes``, the checkpointer takes the writers' turn (``WriterLock``),
+    copies the little that is left and truncates the log: writers wait for that copy only, and a
+    reader still on the old log makes it give up within ``RESTART_WAIT_MS`` and try again later."""
+
+    RESTART_WAIT_MS = 200
+
+    def __init__(self, engine: sa.Engine, interval: float = 0.5, restart_bytes: int = 64 << 20) -> None:
         self._engine = engine
         self._interval = interval
+        self._restart_bytes = restart_bytes
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._writers: sa.Engine | None = None
+        self.restarts = 0
 
-    def start(self) -> None:
+    def start(self, writers: sa.Engine | None = None) -> None:
+        """``writers``: the write engine whose ``WriterLock`` a restart takes."""
+        self._writers = writers
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="wal-checkpointer", daemon=True)
             self._thread.start()
@@ -58,12 +72,35 @@ class WalCheckpointer:
             self._thread = None
 
     def _run(self) -> None:
+        database = self._engine.url.database
+        log_file = Path(f"{database}-wal") if database else None
         with self._engine.connect() as conn:
             while not self._stop.wait(self._interval):
                 try:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                    if log_file is not None and _size(log_file) > self._restart_bytes:
+                        self._restart(conn)
                 except sa.exc.OperationalError:
                     continue
+
+    def _restart(self, conn: sa.Connection) -> None:
+        turn = writer_lock(self._writers) if self._writers is not None else contextlib.nullcontext()
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={self.RESTART_WAIT_MS}")
+        try:
+            with turn:
+                busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+        finally:
+            conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+            if isinstance(turn, WriterLock):
+                turn.close()
+        self.restarts += 0 if busy else 1
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 class WriterLock:
@@ -114,7 +151,7 @@ class Engines:
 
     def start(self) -> None:
         if self.checkpointer is not None:
-            self.checkpointer.start()
+            self.checkpointer.start(self.write)
 
     @property
     def dialect(self) -> str:
