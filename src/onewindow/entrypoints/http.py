@@ -6,14 +6,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from onewindow import __version__
 from onewindow.bootstrap import OneWindow, bootstrap
 from onewindow.declarations.validation import from_pydantic_errors
+from onewindow.entrypoints import hot
+from onewindow.entrypoints.hot import error_response
 from onewindow.kernel.errors import InvalidInput, OneWindowError
 from onewindow.portal import install as install_portal
 from onewindow.portal.web import error_page, is_portal_request
@@ -29,10 +31,6 @@ under their own rules; the declarant gets one release.
 Authenticate with `Authorization: Bearer <token>`. Every error is
 `{"error": {"code", "message", "message_zh", "fields": [{"path", "code", "message", "message_zh"}]}}`.
 """
-
-
-def _error(exc: OneWindowError) -> Response:
-    return Response(orjson.dumps(exc.as_dict()), status_code=exc.status, media_type="application/json")
 
 
 def create_app(settings: Settings | None = None, onewindow: OneWindow | None = None) -> FastAPI:
@@ -64,6 +62,7 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
     for router in _api_routers():
         app.include_router(router)
     install_portal(app)  # after the API: the portal's paths never shadow it
+    hot.install(app, _hot_routes())
     _document_hand_written_bodies(app)
     return app
 
@@ -75,12 +74,12 @@ def _answer_errors(app: FastAPI) -> None:
     async def _onewindow_error(request: Request, exc: OneWindowError) -> Response:
         if is_portal_request(request):
             return error_page(request, exc)
-        return _error(exc)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         err = InvalidInput(from_pydantic_errors(exc.errors(), drop_prefix="body"))
-        return error_page(request, err) if is_portal_request(request) else _error(err)
+        return error_page(request, err) if is_portal_request(request) else error_response(err)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -88,7 +87,7 @@ def _answer_errors(app: FastAPI) -> None:
         err = OneWindowError(code, str(exc.detail), str(exc.detail), status=exc.status_code)
         if is_portal_request(request):
             return error_page(request, err)
-        return _error(err)
+        return error_response(err)
 
 
 def _api_routers() -> tuple[APIRouter, ...]:
@@ -126,6 +125,15 @@ def _api_routers() -> tuple[APIRouter, ...]:
         public,
         facilities_public,
     )
+
+
+def _hot_routes() -> tuple[Route, ...]:
+    """The handlers answered ahead of the middleware stack (see ``entrypoints.hot``); the gate's
+    first, the latency-critical ones."""
+    from onewindow.declarations.api import HOT_ROUTES as declarations
+    from onewindow.gate.api import HOT_ROUTES as gates
+
+    return (*gates, *declarations)
 
 
 def _document_hand_written_bodies(app: FastAPI) -> None:
