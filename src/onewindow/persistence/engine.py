@@ -44,12 +44,13 @@ class WalCheckpointer:
     writer, and SQLite starts the log over only when one has: the log grew by gigabytes in a
     million-declaration import, and with it the shared index every process maps. So once the log
     is larger than ``restart_bytes``, the checkpointer takes the writers' turn (``WriterLock``),
-    copies the little that is left and truncates the log: writers wait for that copy only, and a
-    reader still on the old log makes it give up within ``RESTART_WAIT_MS`` and try again later."""
+    copies the little that is left and has the next writer start the log over (RESTART: the file
+    keeps its size, and rewriting it costs less than growing it again): writers wait for that copy
+    only, and a reader still on the old log makes it give up within ``RESTART_WAIT_MS``."""
 
     RESTART_WAIT_MS = 200
 
-    def __init__(self, engine: sa.Engine, interval: float = 0.5, restart_bytes: int = 64 << 20) -> None:
+    def __init__(self, engine: sa.Engine, interval: float = 0.5, restart_bytes: int = 256 << 20) -> None:
         self._engine = engine
         self._interval = interval
         self._restart_bytes = restart_bytes
@@ -72,13 +73,12 @@ class WalCheckpointer:
             self._thread = None
 
     def _run(self) -> None:
-        database = self._engine.url.database
-        log_file = Path(f"{database}-wal") if database else None
         with self._engine.connect() as conn:
+            page = int(conn.exec_driver_sql("PRAGMA page_size").scalar() or 4096)
             while not self._stop.wait(self._interval):
                 try:
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-                    if log_file is not None and _size(log_file) > self._restart_bytes:
+                    _, frames, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+                    if frames * page > self._restart_bytes:
                         self._restart(conn)
                 except sa.exc.OperationalError:
                     continue
@@ -88,19 +88,12 @@ class WalCheckpointer:
         conn.exec_driver_sql(f"PRAGMA busy_timeout={self.RESTART_WAIT_MS}")
         try:
             with turn:
-                busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+                busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(RESTART)").scalar()
         finally:
             conn.exec_driver_sql("PRAGMA busy_timeout=30000")
             if isinstance(turn, WriterLock):
                 turn.close()
         self.restarts += 0 if busy else 1
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
 
 
 class WriterLock:
