@@ -23,7 +23,7 @@ from onewindow.risk.learned.history import LabelledItem, MalformedHistory, read_
 if TYPE_CHECKING:
     from onewindow.risk.learned.model import RiskModel
 
-ROUNDS = 300  # learned.model.ROUNDS; LightGBM itself is imported only by the commands that use it
+ROUNDS = 150  # = learned.model.ROUNDS (a test holds them equal); LightGBM is imported only when used
 
 app = typer.Typer(help="The learned risk score (布控风险评分): train, measure, score.", no_args_is_help=True)
 console = Console()

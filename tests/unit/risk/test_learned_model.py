@@ -333,3 +333,12 @@ def test_quality_trains_reports_and_scores_from_the_command(tmp_path: Path) -> N
     scored = runner.invoke(app, ["score", "--model", str(out), str(holdout)])
     assert scored.exit_code == 0, scored.output
     assert scored.output.count('"score"') == 1000
+
+
+def test_the_train_command_grows_as_many_trees_as_the_model_is_tuned_for() -> None:
+    # The command keeps its own copy of the default (LightGBM is imported only when a command
+    # needs it); a copy that drifted made every model trained by the command twice as slow.
+    from onewindow.risk import cli
+    from onewindow.risk.learned import model
+
+    assert cli.ROUNDS == model.ROUNDS
