@@ -88,7 +88,8 @@ class BenchEnv:
         return sa.create_engine(self.database_url)
 
     def server(self) -> Server:
-        return Server(self.env, log=self.root / "server.log")
+        """``serve`` as it runs by default: with the gate desk in its own process."""
+        return Server(self.env, log=self.root / "server.log", gate=True)
 
     def durability(self) -> str:
         if self.db == "sqlite":

@@ -3,13 +3,15 @@
     .venv/bin/python -m benchmarks.gate                  # 10 s phases
     .venv/bin/python -m benchmarks.gate --seconds 30
 
-A real server on the embedded default (SQLite in WAL mode, synchronous=FULL, one process) gets a
-few hundred declarations, which its agencies release, and a gate in the facilities register. Then,
+A real server on the embedded default (SQLite in WAL mode, synchronous=FULL; ``serve`` as it runs
+by default: the API, writer and agencies in one process, the gate desk in a child process of its
+own on the next port, see ``onewindow.entrypoints.gate_process``) gets a few hundred declarations,
+which its agencies release, and a gate in the facilities register. Then,
 for ``--seconds``, gate readers ask for decisions at 2,000 a second (open loop: request i is sent at
 start + i/rate whatever the server does) on trucks carrying those released containers (one in ten
 with a wrong seal or an undeclared container), **while** a second client process submits new
 declarations at 200 a second. The same is done against ``POST /v1/gates/{id}/ping``, an endpoint
-of the same app that answers a constant (no token, no read, no write): the baseline.
+of the same gate desk that answers a constant (no token, no read, no write): the baseline.
 
 One JSON line per figure: ``sqlite.gate_decisions_p99`` (ms, target < 5 ms at 2,000/s offered),
 with the achieved rate, the baseline's p99 and the ratio; the submissions' achieved rate; and a
@@ -193,15 +195,23 @@ def _submitter(host: str, port: int, bodies: list[bytes], rate: float, start_at:
 
 
 async def under_load(
-    host: str, port: int, path: str, bodies: list[bytes], rate: float, busy: list[bytes], busy_rate: float
+    host: str,
+    port: int,
+    gates: int,
+    path: str,
+    bodies: list[bytes],
+    rate: float,
+    busy: list[bytes],
+    busy_rate: float,
 ) -> tuple[Phase, dict[str, Any]]:
-    """Offer ``bodies`` at ``rate`` to ``path`` while another process submits ``busy`` declarations."""
+    """Offer ``bodies`` at ``rate`` to ``path`` on the gate desk's port while another process
+    submits ``busy`` declarations to the API's port."""
     start_at = time.time() + 3.0  # the submitter's interpreter starts meanwhile
     loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         submitting = loop.run_in_executor(pool, _submitter, host, port, busy, busy_rate, start_at)
         await asyncio.sleep(max(0.0, start_at - time.time()))
-        phase = await offer(host, port, path, bodies, rate)
+        phase = await offer(host, gates, path, bodies, rate)
         submitted = await submitting
     return phase, submitted
 
@@ -250,9 +260,9 @@ async def gate_figures(env: BenchEnv, seconds: float, rate: float, busy_rate: fl
     durability = env.durability()
     tpl = scenarios.templates(env)
     server = env.server().start()
-    host, port = "127.0.0.1", server.port
+    host, port, gates = "127.0.0.1", server.port, server.gate_port
     try:
-        await routed(host, port)
+        await routed(host, gates)
         seed = [
             build_request("POST", "/v1/declarations", host, b, scenarios.TOKEN)
             for b in scenarios.bodies(tpl, 300)
@@ -264,15 +274,15 @@ async def gate_figures(env: BenchEnv, seconds: float, rate: float, busy_rate: fl
             raise SystemExit("no declaration was released: nothing to drive through the gate")
         n = int(rate * seconds)
         warm = await offer(
-            host, port, f"/v1/gates/{GATE}/passages", gate_bodies(loads, int(rate), seed=1), rate
+            host, gates, f"/v1/gates/{GATE}/passages", gate_bodies(loads, int(rate), seed=1), rate
         )
         busy = list(scenarios.bodies(tpl, int(busy_rate * (seconds + 2)), 10**9))
         gate, submitted = await under_load(
-            host, port, f"/v1/gates/{GATE}/passages", gate_bodies(loads, n), rate, busy, busy_rate
+            host, port, gates, f"/v1/gates/{GATE}/passages", gate_bodies(loads, n), rate, busy, busy_rate
         )
         busy = list(scenarios.bodies(tpl, int(busy_rate * (seconds + 2)), 2 * 10**9))
         ping, submitted_ping = await under_load(
-            host, port, f"/v1/gates/{GATE}/ping", [b"{}"] * n, rate, busy, busy_rate
+            host, port, gates, f"/v1/gates/{GATE}/ping", [b"{}"] * n, rate, busy, busy_rate
         )
         answered = warm.ok + gate.ok
         logged = await logged_passages(env, answered)
@@ -284,7 +294,7 @@ async def gate_figures(env: BenchEnv, seconds: float, rate: float, busy_rate: fl
             gate.p(99),
             "ms",
             ping.p(99),
-            baseline_name="constant-answer endpoint of the same app, same load",
+            baseline_name="constant-answer endpoint of the gate desk, same load",
             target=TARGET,
             offered_per_s=rate,
             achieved_per_s=round(gate.ok / gate.elapsed, 1),

@@ -133,6 +133,7 @@ def bootstrap(
         tokens=TokenCache(engines.read, settings.token_cache_seconds),
         blobs=BlobStore(settings.data_dir / "documents"),
         documents=DocumentIndex(engines.read),
-        risk=build_engine(settings.risk_seed) if settings.risk == "on" else None,
+        # The gate desk decides from the release state alone: it loads no risk model.
+        risk=build_engine(settings.risk_seed) if settings.risk == "on" and settings.role != "gate" else None,
         broker=broker,
     )

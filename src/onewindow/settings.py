@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Settings"]
+__all__ = ["ROLES", "Settings"]
+
+ROLES = ("all", "api", "worker", "gate")
 
 
 @dataclass(frozen=True)
@@ -16,7 +18,9 @@ class Settings:
     """``database_url``: SQLite file by default, or ``postgresql+psycopg://…``.
     ``nats_url``: empty for the in-process broker, or ``nats://host:4222`` for NATS JetStream;
     ``nats_stream`` names the JetStream stream (one per deployment sharing a NATS server).
-    ``role``: ``all`` (embedded: API + relay + consumers), ``api`` or ``worker`` (scaled out).
+    ``role``: ``all`` (embedded: API + relay + consumers), ``api`` or ``worker`` (scaled out), or
+    ``gate``: the gate desk alone (gate readers' decisions and confirmations; see
+    ``entrypoints.gate_process``).
     ``sqlite_synchronous``: FULL (durable, the default) or NORMAL (benchmarks of the difference only).
     ``agency_config``: per-agency rules and options, from a JSON file (see ``agencies.base``).
     ``risk``: ``on`` (the default) lets the agencies that use the risk engine select declarations
@@ -39,8 +43,8 @@ class Settings:
     risk_seed: str = "onewindow"
 
     def __post_init__(self) -> None:
-        if self.role not in ("all", "api", "worker"):
-            raise ValueError(f"role must be all, api or worker, not {self.role!r}")
+        if self.role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {self.role!r}")
         if self.risk not in ("on", "off"):
             raise ValueError(f"risk must be on or off, not {self.risk!r}")
         if not self.database_url:

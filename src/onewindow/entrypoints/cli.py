@@ -106,7 +106,7 @@ def _load_demo(s: Settings, count: int) -> None:
         console.print(f"loaded {result['declarations']} declarations: {result['by_status']}")
 
 
-def _print_sign_in(base: str = "http://127.0.0.1:8000") -> None:
+def _print_sign_in(base: str = "http://127.0.0.1:8000", gates: str | None = None) -> None:
     from onewindow.demo.loader import DEMO_PASSWORD, DEMO_USERS
 
     table = Table(
@@ -122,6 +122,8 @@ def _print_sign_in(base: str = "http://127.0.0.1:8000") -> None:
     console.print(table)
     example = f"curl -H 'Authorization: Bearer ow_demo_broker' {base}/v1/declarations"
     console.print(f"Portal: {base}/    API docs: {base}/docs    e.g.  {example}")
+    if gates:
+        console.print(f"Gate readers: {gates}/v1/gates/<gate id>/passages (the gate desk's own process)")
 
 
 @app.command()
@@ -132,24 +134,46 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     role: Annotated[
-        str, typer.Option(help="all (API + worker, embedded) or api (scaled out, with separate workers)")
+        str,
+        typer.Option(
+            help="all (API + worker, embedded), api (scaled out, with separate workers), "
+            "or gate (the gate desk alone)"
+        ),
     ] = "all",
+    gate_port: Annotated[
+        int | None,
+        typer.Option(
+            help="With --role all: the gate desk's own process listens here [default: --port + 1]; "
+            "0 keeps the gates in this process"
+        ),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API and the web portal."""
+    """Serve the HTTP API and the web portal (and, on its own port, the gate desk)."""
     import uvicorn
 
-    from onewindow.entrypoints.http import create_app
+    from onewindow.entrypoints.gate_process import GateProcess, die_with_parent
+    from onewindow.entrypoints.http import create_app, create_gate_app
 
     s = _settings(data_dir, database_url, nats_url, role)
-    uvicorn.run(
-        create_app(s),
-        host=host,
-        port=port,
-        log_level="warning",
-        loop="uvloop",
-        http="httptools",
-        timeout_graceful_shutdown=5,
-    )
+    desk = None
+    if s.role == "gate":
+        die_with_parent()
+    elif s.role == "all" and gate_port != 0:
+        desk = GateProcess(s, host, port + 1 if gate_port is None else gate_port)
+        desk.start()
+    try:
+        uvicorn.run(
+            create_gate_app(s) if s.role == "gate" else create_app(s),
+            host=host,
+            port=port,
+            log_level="warning",
+            loop="uvloop",
+            http="httptools",
+            timeout_graceful_shutdown=5,
+        )
+    finally:
+        if desk is not None:
+            desk.stop()
 
 
 @app.command()
@@ -158,6 +182,9 @@ def run(
     host: str = "127.0.0.1",
     port: int = 8000,
     declarations: Annotated[int, typer.Option(help="Demo declarations to load on first run")] = 300,
+    gate_port: Annotated[
+        int | None, typer.Option(help="The gate desk's port [default: --port + 1]; 0: in this process")
+    ] = None,
 ) -> None:
     """The embedded default in one step: migrate, load the demo (first time), serve."""
     from onewindow.persistence.migrate import upgrade
@@ -166,7 +193,8 @@ def run(
     s.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(s.database_url)
     _load_demo(s, declarations)
-    _print_sign_in(f"http://{host}:{port}")
+    gates = port + 1 if gate_port is None else gate_port
+    _print_sign_in(f"http://{host}:{port}", f"http://{host}:{gates}" if gates else None)
     serve(
         data_dir=s.data_dir,
         database_url=s.database_url,
@@ -174,6 +202,7 @@ def run(
         host=host,
         port=port,
         role="all",
+        gate_port=gates,
     )
 
 

@@ -18,10 +18,11 @@ from onewindow.entrypoints import hot
 from onewindow.entrypoints.hot import error_response
 from onewindow.kernel.errors import InvalidInput, OneWindowError
 from onewindow.portal import install as install_portal
-from onewindow.portal.web import error_page, is_portal_request
+from onewindow.portal.web import error_page
+from onewindow.portal.web import is_portal_request as on_portal_path
 from onewindow.settings import Settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_gate_app"]
 
 DESCRIPTION = """
 **OneWindow** — 国际贸易单一窗口. A declarant lodges one harmonised data set; customs, inspection &
@@ -34,6 +35,48 @@ Authenticate with `Authorization: Bearer <token>`. Every error is
 
 
 def create_app(settings: Settings | None = None, onewindow: OneWindow | None = None) -> FastAPI:
+    app = FastAPI(
+        title="OneWindow",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=_lifespan(settings, onewindow),
+    )
+    _answer_errors(app)
+    _healthz(app)
+    for router in _api_routers():
+        app.include_router(router)
+    install_portal(app)  # after the API: the portal's paths never shadow it
+    hot.install(app, _hot_routes())
+    _document_hand_written_bodies(app)
+    return app
+
+
+def create_gate_app(settings: Settings | None = None, onewindow: OneWindow | None = None) -> FastAPI:
+    """The gate desk alone (``serve --role gate``): the gate readers' decisions, confirmations and
+    passages, in a process of its own so that no other work shares its interpreter lock."""
+    from onewindow.gate.api import HOT_ROUTES
+    from onewindow.gate.api import router as gates
+
+    app = FastAPI(
+        title="OneWindow gate desk",
+        version=__version__,
+        description=GATE_DESCRIPTION,
+        lifespan=_lifespan(settings, onewindow),
+    )
+    _answer_errors(app, portal=False)
+    _healthz(app)
+    app.include_router(gates)
+    hot.install(app, HOT_ROUTES)
+    return app
+
+
+GATE_DESCRIPTION = """
+**OneWindow gate desk** — 卡口. The gate readers' endpoint: open or hold in milliseconds, from the
+release state committed by the rest of OneWindow. Authenticate with `Authorization: Bearer <token>`.
+"""
+
+
+def _lifespan(settings: Settings | None, onewindow: OneWindow | None) -> Any:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ow = onewindow or bootstrap(settings)
@@ -44,10 +87,10 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
         finally:
             await ow.stop()
 
-    app = FastAPI(title="OneWindow", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    return lifespan
 
-    _answer_errors(app)
 
+def _healthz(app: FastAPI) -> None:
     @app.get("/healthz", tags=["operations"], summary="Liveness and readiness")
     def healthz(request: Request) -> dict[str, Any]:
         ow: OneWindow = request.app.state.onewindow
@@ -59,16 +102,13 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
             "broker": "nats" if ow.settings.nats_url else "in-process",
         }
 
-    for router in _api_routers():
-        app.include_router(router)
-    install_portal(app)  # after the API: the portal's paths never shadow it
-    hot.install(app, _hot_routes())
-    _document_hand_written_bodies(app)
-    return app
 
+def _answer_errors(app: FastAPI, portal: bool = True) -> None:
+    """Every error as the API's JSON (stable code, both languages, fields), or as a portal page
+    where the app serves the portal and the path is the portal's."""
 
-def _answer_errors(app: FastAPI) -> None:
-    """Every error as the API's JSON (stable code, both languages, fields), or as a portal page."""
+    def is_portal_request(request: Request) -> bool:
+        return portal and on_portal_path(request)
 
     @app.exception_handler(OneWindowError)
     async def _onewindow_error(request: Request, exc: OneWindowError) -> Response:
