@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -99,6 +100,7 @@ def _healthz(app: FastAPI) -> None:
             "version": __version__,
             "database": ow.engines.dialect,
             "role": ow.settings.role,
+            "pid": os.getpid(),  # which process answered (the gate desk runs in its own)
             "broker": "nats" if ow.settings.nats_url else "in-process",
         }
 

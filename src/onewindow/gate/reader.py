@@ -30,7 +30,10 @@ app = typer.Typer(help="A simulated gate reader (卡口): drives trucks through 
 console = Console()
 err = Console(stderr=True)
 
-Url = Annotated[str, typer.Option(help="OneWindow's base URL, e.g. http://127.0.0.1:8000")]
+Url = Annotated[
+    str,
+    typer.Option(help="The gate desk's base URL, e.g. http://127.0.0.1:8001 (the API's port answers too)"),
+]
 Token = Annotated[str, typer.Option(help="An API token of the port office, an administrator or an officer")]
 GateId = Annotated[str, typer.Option("--gate", help="The gate's id in the facilities register")]
 
