@@ -167,6 +167,7 @@ def serve(
             host=host,
             port=port,
             log_level="warning",
+            access_log=False,  # never shown at "warning"; uvicorn still built each line's arguments
             loop="uvloop",
             http="httptools",
             timeout_graceful_shutdown=5,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -33,9 +33,16 @@ class Passage:
     decided_at: datetime
     read_at: datetime | None
     asked_by: str
+    _answer: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        """The answer to the reader, and the passage as listed later."""
+        """The answer to the reader, and the passage as listed later: made once (for the reader),
+        then read again for the log line by the committer."""
+        if not self._answer:
+            self._answer.update(self._answered())
+        return self._answer
+
+    def _answered(self) -> dict[str, Any]:
         r, d = self.reading, self.decision
         return {
             "passage_id": self.id,
