@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, onewindow: OneWindow | None = N
         version=__version__,
         description=DESCRIPTION,
         lifespan=_lifespan(settings, onewindow),
+        telemetry=telemetry(),
     )
     _answer_errors(app)
     _healthz(app)
