@@ -12,13 +12,11 @@ burst of submissions costs a few statements rather than a few per declaration.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -101,7 +99,7 @@ class Committer:
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._turn: AbstractContextManager[None] = contextlib.nullcontext()  # the writer lock, per thread
+        self._turn = WriterLock(None)  # the writer lock: the thread's own, opened when it starts
         self._listeners: list[Callable[[], None]] = [on_commit] if on_commit else []
         self.commits = 0
         # Values derived from immutable rows (e.g. a declaration's parsed data of one version),
@@ -176,8 +174,7 @@ class Committer:
                     return
         finally:
             conn.close()
-            if isinstance(self._turn, WriterLock):
-                self._turn.close()
+            self._turn.close()
 
     def _commit(self, conn: sa.Connection, batch: list[tuple[Operation, Future[Any]]]) -> sa.Connection:
         # A caller that gave up before its operation started (a client that hung up) is dropped:

@@ -5,7 +5,6 @@ and ``synchronous_commit=on``. Nothing here runs at import time.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import weakref
@@ -84,15 +83,14 @@ class WalCheckpointer:
                     continue
 
     def _restart(self, conn: sa.Connection) -> None:
-        turn = writer_lock(self._writers) if self._writers is not None else contextlib.nullcontext()
+        turn = writer_lock(self._writers) if self._writers is not None else WriterLock(None)
         conn.exec_driver_sql(f"PRAGMA busy_timeout={self.RESTART_WAIT_MS}")
         try:
             with turn:
                 busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(RESTART)").scalar()
         finally:
             conn.exec_driver_sql("PRAGMA busy_timeout=30000")
-            if isinstance(turn, WriterLock):
-                turn.close()
+            turn.close()
         self.restarts += 0 if busy else 1
 
 
@@ -105,19 +103,30 @@ class WriterLock:
     second worker added nothing. A kernel file lock (``flock``) wakes the next writer the moment the
     last one commits, so processes that prepare their batches in parallel write back to back. The
     kernel drops it when its holder dies. It only orders writers; SQLite's own lock still guards
-    the file, so a writer that does not take it (a migration) is as safe as before."""
+    the file, so a writer that does not take it (a migration) is as safe as before.
 
-    def __init__(self, path: Path) -> None:
-        self._fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    Without a ``path`` (PostgreSQL, whose writers do not exclude each other) it orders nothing."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600) if path is not None else None
+
+    @property
+    def exclusive(self) -> bool:
+        """Whether holding it keeps the other writers out (a SQLite file's lock)."""
+        return self._fd is not None
 
     def __enter__(self) -> None:
-        fcntl.flock(self._fd, fcntl.LOCK_EX)  # blocks without holding the interpreter lock
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)  # blocks without holding the interpreter lock
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
-        os.close(self._fd)
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 # The lock file of each SQLite write engine; every committer opens its own WriterLock on it (a
@@ -125,11 +134,11 @@ class WriterLock:
 _LOCK_FILES: weakref.WeakKeyDictionary[sa.Engine, Path] = weakref.WeakKeyDictionary()
 
 
-def writer_lock(engine: sa.Engine) -> WriterLock | contextlib.nullcontext[None]:
-    """A new hold on ``engine``'s writer lock: a SQLite file's, or nothing for PostgreSQL (whose
-    writers do not exclude each other)."""
+def writer_lock(engine: sa.Engine) -> WriterLock:
+    """A new hold on ``engine``'s writer lock: a SQLite file's, or one that orders nothing for
+    PostgreSQL (whose writers do not exclude each other). Close it when done."""
     path = _LOCK_FILES.get(engine)
-    return WriterLock(path) if path is not None and fcntl is not None else contextlib.nullcontext()
+    return WriterLock(path if fcntl is not None else None)
 
 
 @dataclass(frozen=True)
