@@ -170,62 +170,96 @@ def render_receipt(facts: ReceiptFacts) -> bytes:
         subject=f"OneWindow declaration {facts.number}",
         author="Anhui International Trade Single Window",
     )
-    text = ParagraphStyle("text", fontName=SONG, fontSize=10, leading=14, wordWrap="CJK")
-    title = ParagraphStyle("title", parent=text, fontSize=16, leading=22, spaceAfter=2)
-    small = ParagraphStyle("small", parent=text, fontSize=8, leading=11, textColor=colors.HexColor("#4d5a69"))
-    mono = ParagraphStyle("mono", parent=text, fontName=MONO, fontSize=9, leading=12)
-
-    def p(value: str, style: ParagraphStyle = text) -> Paragraph:
-        return Paragraph(value.replace("&", "&amp;").replace("<", "&lt;"), style)
-
-    facts_rows = [
-        ("报关单号 Number", Paragraph(facts.number, ParagraphStyle("no", parent=mono, fontSize=12))),
-        ("申报类型 Kind", p(_both(KINDS.get(facts.kind), facts.kind))),
-        ("申报单位 Declarant", p(f"{facts.declarant}  {facts.declarant_uscc}")),
-        ("申报地海关 Office", p(f"{facts.office} {facts.office_name}")),
-        ("申报时间 Submitted at", p(_cst(facts.submitted_at))),
-        ("当前状态 Status", p(_both(STATUSES.get(facts.status), facts.status))),
-        ("放行时间 Released at", p(_cst(facts.released_at))),
-        ("数据版本 Version", p(str(facts.version))),
-    ]
-    grid = TableStyle(
+    st = _Styles.make()
+    doc.build(
         [
-            ("FONT", (0, 0), (-1, -1), SONG, 10),
-            ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#d5dce4")),
-            ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef2f6")),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            _para("安徽国际贸易单一窗口 申报回执", st.title),
+            _para("Anhui International Trade Single Window — Declaration receipt", st.text),
+            Spacer(1, 6 * mm),
+            _facts_table(facts, st),
+            Spacer(1, 6 * mm),
+            _para("各机构状态 Status per agency", st.heading),
+            _agencies_table(facts, st),
+            Spacer(1, 6 * mm),
+            _para("存储数据摘要 Digest of the stored declaration (SHA-256)", st.text),
+            Paragraph(facts.digest, st.mono),
+            _para(DIGEST_RULE, st.small),
+            Spacer(1, 8 * mm),
+            _para(f"出具时间 Issued at: {_cst(facts.issued_at)}", st.small),
+            _para(
+                "本回执由系统自动生成，无需盖章。 This receipt is issued by the system and needs no stamp.",
+                st.small,
+            ),
         ]
     )
-    head = Table([(p(k), v) for k, v in facts_rows], colWidths=[48 * mm, 126 * mm])
-    head.setStyle(grid)
-    agency_rows = [[p("机构 Agency"), p("状态 Status"), p("更新时间 Updated")]] + [
-        [p(f"{a.name_zh} {a.name}"), p(_both(STATES.get(a.state), a.state)), p(_cst(a.updated_at))]
-        for a in facts.agencies
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class _Styles:
+    text: ParagraphStyle
+    title: ParagraphStyle
+    heading: ParagraphStyle
+    small: ParagraphStyle
+    mono: ParagraphStyle
+
+    @classmethod
+    def make(cls) -> _Styles:
+        text = ParagraphStyle("text", fontName=SONG, fontSize=10, leading=14, wordWrap="CJK")
+        return cls(
+            text=text,
+            title=ParagraphStyle("title", parent=text, fontSize=16, leading=22, spaceAfter=2),
+            heading=ParagraphStyle("h2", parent=text, fontSize=12, leading=18),
+            small=ParagraphStyle("small", parent=text, fontSize=8, leading=11, textColor=_GREY),
+            mono=ParagraphStyle("mono", parent=text, fontName=MONO, fontSize=9, leading=12),
+        )
+
+
+_GREY, _RULE, _SHADE = colors.HexColor("#4d5a69"), colors.HexColor("#d5dce4"), colors.HexColor("#eef2f6")
+
+
+def _para(value: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(value.replace("&", "&amp;").replace("<", "&lt;"), style)
+
+
+def _facts_table(facts: ReceiptFacts, st: _Styles) -> Table:
+    t = st.text
+    rows = [
+        ("报关单号 Number", Paragraph(facts.number, ParagraphStyle("no", parent=st.mono, fontSize=12))),
+        ("申报类型 Kind", _para(_both(KINDS.get(facts.kind), facts.kind), t)),
+        ("申报单位 Declarant", _para(f"{facts.declarant}  {facts.declarant_uscc}", t)),
+        ("申报地海关 Office", _para(f"{facts.office} {facts.office_name}", t)),
+        ("申报时间 Submitted at", _para(_cst(facts.submitted_at), t)),
+        ("当前状态 Status", _para(_both(STATUSES.get(facts.status), facts.status), t)),
+        ("放行时间 Released at", _para(_cst(facts.released_at), t)),
+        ("数据版本 Version", _para(str(facts.version), t)),
     ]
-    agencies = Table(agency_rows, colWidths=[60 * mm, 50 * mm, 64 * mm], repeatRows=1)
-    agencies.setStyle(
+    table = Table([(_para(k, t), v) for k, v in rows], colWidths=[48 * mm, 126 * mm])
+    table.setStyle(
         TableStyle(
             [
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#d5dce4")),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
+                ("FONT", (0, 0), (-1, -1), SONG, 10),
+                ("GRID", (0, 0), (-1, -1), 0.5, _RULE),
+                ("BACKGROUND", (0, 0), (0, -1), _SHADE),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ]
         )
     )
-    story = [
-        p("安徽国际贸易单一窗口 申报回执", title),
-        p("Anhui International Trade Single Window — Declaration receipt", text),
-        Spacer(1, 6 * mm),
-        head,
-        Spacer(1, 6 * mm),
-        p("各机构状态 Status per agency", ParagraphStyle("h2", parent=text, fontSize=12, leading=18)),
-        agencies,
-        Spacer(1, 6 * mm),
-        p("存储数据摘要 Digest of the stored declaration (SHA-256)", text),
-        Paragraph(facts.digest, mono),
-        p(DIGEST_RULE, small),
-        Spacer(1, 8 * mm),
-        p(f"出具时间 Issued at: {_cst(facts.issued_at)}", small),
-        p("本回执由系统自动生成，无需盖章。 This receipt is issued by the system and needs no stamp.", small),
+    return table
+
+
+def _agencies_table(facts: ReceiptFacts, st: _Styles) -> Table:
+    t = st.text
+    rows = [[_para("机构 Agency", t), _para("状态 Status", t), _para("更新时间 Updated", t)]] + [
+        [
+            _para(f"{a.name_zh} {a.name}", t),
+            _para(_both(STATES.get(a.state), a.state), t),
+            _para(_cst(a.updated_at), t),
+        ]
+        for a in facts.agencies
     ]
-    doc.build(story)
-    return out.getvalue()
+    table = Table(rows, colWidths=[60 * mm, 50 * mm, 64 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle([("GRID", (0, 0), (-1, -1), 0.5, _RULE), ("BACKGROUND", (0, 0), (-1, 0), _SHADE)])
+    )
+    return table
