@@ -94,48 +94,51 @@ async def load_risk_picture(ow: OneWindow, rng: random.Random, usccs: dict[str, 
     return extra
 
 
+# The officers' risk profiles of the demo: (owner agency, author, fields); valid from the load.
+PROFILES: list[tuple[str, str, dict[str, Any]]] = [
+    (
+        "customs",
+        CUSTOMS,
+        {
+            "name": "冷鲜牛肉低报价格 Chilled beef declared below 48 CNY/kg",
+            "expression": 'startswith(hs_code, "0201", "0202") and unit_price_cny_per_kg < 48',
+            "channel": Channel.MANUAL.value,
+            "reason": "Under-valuation of beef (价格瞒骗) seen in Q3 cases",
+            "hit_rate": 0.5,
+            "shared_with": ["quarantine"],
+        },
+    ),
+    (
+        "customs",
+        CUSTOMS,
+        {
+            "name": "锂电池单证审核 Lithium batteries: document check",
+            "expression": 'startswith(hs_code, "8507")',
+            "channel": Channel.DOCUMENT_CHECK.value,
+            "reason": "Dangerous goods (UN3480) need the transport certificate checked",
+            "hit_rate": 0.2,
+            "shared_with": [],
+        },
+    ),
+    (
+        "quarantine",
+        QUARANTINE,
+        {
+            "name": "越南香蕉抽检 Bananas from Viet Nam: sampling",
+            "expression": 'startswith(hs_code, "0803") and origin_country == "VN"',
+            "channel": Channel.MANUAL.value,
+            "reason": "Pest interceptions (香蕉穿孔线虫) reported this season",
+            "hit_rate": 0.15,
+            "shared_with": [],
+        },
+    ),
+]
+
+
 async def _profiles(ow: OneWindow, alerted: str) -> None:
     run = ow.committer.run
     now = ow.clock.now()
-    profiles: list[tuple[str, str, dict[str, Any]]] = [
-        (
-            "customs",
-            CUSTOMS,
-            {
-                "name": "冷鲜牛肉低报价格 Chilled beef declared below 48 CNY/kg",
-                "expression": 'startswith(hs_code, "0201", "0202") and unit_price_cny_per_kg < 48',
-                "channel": Channel.MANUAL.value,
-                "reason": "Under-valuation of beef (价格瞒骗) seen in Q3 cases",
-                "hit_rate": 0.5,
-                "shared_with": ["quarantine"],
-            },
-        ),
-        (
-            "customs",
-            CUSTOMS,
-            {
-                "name": "锂电池单证审核 Lithium batteries: document check",
-                "expression": 'startswith(hs_code, "8507")',
-                "channel": Channel.DOCUMENT_CHECK.value,
-                "reason": "Dangerous goods (UN3480) need the transport certificate checked",
-                "hit_rate": 0.2,
-                "shared_with": [],
-            },
-        ),
-        (
-            "quarantine",
-            QUARANTINE,
-            {
-                "name": "越南香蕉抽检 Bananas from Viet Nam: sampling",
-                "expression": 'startswith(hs_code, "0803") and origin_country == "VN"',
-                "channel": Channel.MANUAL.value,
-                "reason": "Pest interceptions (香蕉穿孔线虫) reported this season",
-                "hit_rate": 0.15,
-                "shared_with": [],
-            },
-        ),
-    ]
-    for agency, actor, fields in profiles:
+    for agency, actor, fields in PROFILES:
         await run(SaveProfile(agency, actor, {**fields, "valid_from": now}))
     await run(
         PostAlert(
