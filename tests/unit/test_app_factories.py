@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi import FastAPI
+from typer.testing import CliRunner
 
+from onewindow.entrypoints import cli
 from onewindow.entrypoints.http import create_app, create_gate_app, telemetry
 from onewindow.settings import ROLES, Settings
 
@@ -34,3 +38,21 @@ def test_the_gate_role_is_known_and_an_unknown_one_is_refused() -> None:
     assert "gate" in ROLES and Settings(role="gate").runs_worker is False
     with pytest.raises(ValueError, match="role must be one of"):
         Settings(role="gates")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["serve", "--role", "bogus"], "role must be one of all, api, worker, gate"),
+        (["serve", "--gate-port", "70000"], "--gate-port"),
+        (["serve", "--gate-port", "-1"], "--gate-port"),
+        (["run", "--gate-port", "-1"], "--gate-port"),
+    ],
+)
+def test_serve_refuses_a_bad_role_or_port_before_starting_anything(
+    args: list[str], says: str, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(cli.app, [*args, "--data-dir", str(tmp_path / "var")])
+    assert result.exit_code == 2
+    assert says in " ".join(result.output.split())
+    assert not (tmp_path / "var").exists(), "nothing was created"

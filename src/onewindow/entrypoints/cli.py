@@ -8,7 +8,7 @@ import json
 import os
 import signal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -47,10 +47,13 @@ NatsUrl = Annotated[
 def _settings(
     data_dir: Path | None, database_url: str | None, nats_url: str | None = None, role: str | None = None
 ) -> Settings:
-    return Settings.from_env(data_dir=data_dir, database_url=database_url, nats_url=nats_url, role=role)
+    try:
+        return Settings.from_env(data_dir=data_dir, database_url=database_url, nats_url=nats_url, role=role)
+    except ValueError as exc:  # a setting out of its range, from an option or the environment
+        _fail(str(exc))
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(2)
 
@@ -132,7 +135,7 @@ def serve(
     database_url: DbUrl = None,
     nats_url: NatsUrl = None,
     host: str = "127.0.0.1",
-    port: int = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     role: Annotated[
         str,
         typer.Option(
@@ -143,8 +146,10 @@ def serve(
     gate_port: Annotated[
         int | None,
         typer.Option(
+            min=0,
+            max=65535,
             help="With --role all: the gate desk's own process listens here [default: --port + 1]; "
-            "0 keeps the gates in this process"
+            "0 keeps the gates in this process",
         ),
     ] = None,
 ) -> None:
@@ -184,7 +189,8 @@ def run(
     port: int = 8000,
     declarations: Annotated[int, typer.Option(help="Demo declarations to load on first run")] = 300,
     gate_port: Annotated[
-        int | None, typer.Option(help="The gate desk's port [default: --port + 1]; 0: in this process")
+        int | None,
+        typer.Option(min=0, max=65535, help="The gate desk's port [default: --port + 1]; 0: in this process"),
     ] = None,
 ) -> None:
     """The embedded default in one step: migrate, load the demo (first time), serve."""
