@@ -8,6 +8,7 @@ import asyncio
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -258,6 +259,24 @@ async def test_a_gate_taken_out_of_service_holds_every_truck_within_a_second(wor
         return (await at_gate(world, [], []))["decision"] == "hold"
 
     await world.wait_for(holds, timeout=3.0)
+
+
+async def test_a_gate_closed_at_short_notice_holds_every_truck_within_a_second(world: World) -> None:
+    assert (await at_gate(world, [], []))["decision"] == "open"
+    now = datetime.now(UTC)
+    closure = {
+        "starts_at": (now - timedelta(minutes=1)).isoformat(),
+        "ends_at": (now + timedelta(hours=1)).isoformat(),
+        "reason": "闸机故障 barrier fault",
+    }
+    r = await world.call("POST", f"/v1/facilities/{GATE}/closures", PORT_OFFICE, json=closure)
+    assert r.status_code == 201, r.text
+
+    async def closed() -> bool:
+        answer = await at_gate(world, [], [])
+        return answer["decision"] == "hold" and [x["code"] for x in answer["reasons"]] == ["gate_closed"]
+
+    await world.wait_for(closed, timeout=3.0)
 
 
 @dataclass(frozen=True)

@@ -11,18 +11,30 @@ for what it does not hold; ``MemoryFacts`` is the in-memory twin for tests.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import orjson
 import sqlalchemy as sa
 
 from onewindow.declarations.tables import declaration_containers, declarations
+from onewindow.facilities import repository as facilities_repository
+from onewindow.facilities.hours import ALWAYS_OPEN, OpeningHours, Period, is_open, parse_hours
 from onewindow.facilities.tables import facilities
+from onewindow.kernel.errors import InvalidInput
 
-from .rules import Declared, Gate
+from .rules import GATE_KIND, Declared, Gate
 from .tables import gate_movements
 
-__all__ = ["MAX_CONTAINERS", "Facts", "MemoryFacts", "SqlFacts", "declared", "declared_select"]
+__all__ = [
+    "MAX_CONTAINERS",
+    "Facts",
+    "MemoryFacts",
+    "SqlFacts",
+    "declared",
+    "declared_select",
+    "gates_open",
+]
 
 MAX_CONTAINERS = 4  # a truck carries at most four (20-foot) containers
 
@@ -41,6 +53,30 @@ class MemoryFacts:
 
     def read(self, gate_id: str, containers: Sequence[str]) -> Found:
         return self.gates.get(gate_id), {c: self.declared[c] for c in containers if c in self.declared}
+
+
+def gates_open(conn: sa.Connection, now: datetime, ids: Sequence[str] | None = None) -> dict[str, bool]:
+    """Whether each gate (of ``ids``, or every one) is open at ``now``: within its opening hours
+    and not closed at short notice (the facilities register's calendar and closures). A gate with
+    no calendar, or one that cannot be read, is a 24-hour gate: its hours never hold a truck."""
+    f = facilities.c
+    q = sa.select(f.id, f.hours).where(f.kind == GATE_KIND)
+    if ids is not None:
+        q = q.where(f.id.in_(list(ids)))
+    hours = {r.id: _hours(r.hours) for r in conn.execute(q)}
+    moment = Period(now, now + timedelta(seconds=1))
+    shut = facilities_repository.closures_of(conn, list(hours), moment) if hours else {}
+    return {
+        gate: is_open(h, [c.period for c in shut.get(gate, [])], moment.start, moment.end)
+        for gate, h in hours.items()
+    }
+
+
+def _hours(doc: Any) -> OpeningHours:
+    try:
+        return parse_hours(orjson.loads(doc) if isinstance(doc, str | bytes) else doc) if doc else ALWAYS_OPEN
+    except InvalidInput:
+        return ALWAYS_OPEN
 
 
 class _Prepared:
@@ -98,20 +134,26 @@ class SqlFacts:
         self._gate = _Prepared(engine, sa.select(f.kind, f.active, f.port).where(f.id == sa.bindparam("g")))
         self._declared = {n: _Prepared(engine, _declared_statement(n)) for n in range(1, MAX_CONTAINERS + 1)}
 
-    def read(self, gate_id: str, containers: Sequence[str]) -> Found:
+    def read(self, gate_id: str, containers: Sequence[str], *, with_gate: bool = True) -> Found:
+        """The gate's row (unless ``with_gate`` is false: the caller knows it) and the containers'."""
         if len(containers) > MAX_CONTAINERS:
             raise ValueError(f"at most {MAX_CONTAINERS} containers a truck")
         raw = self._engine.raw_connection()
         try:
             cursor = raw.cursor()
             try:
-                gates = self._gate.run(cursor, {"g": gate_id})
+                gates = self._gate.run(cursor, {"g": gate_id}) if with_gate else []
                 rows = self._rows(cursor, containers)
             finally:
                 cursor.close()
         finally:
             raw.close()  # back to the pool, which ends the read transaction
         gate = Gate(gate_id, gates[0][0], bool(gates[0][1]), gates[0][2]) if gates else None
+        if gate is not None and gate.kind == "gate":
+            with self._engine.connect() as conn:
+                gate = gate._replace(
+                    open_now=gates_open(conn, datetime.now(UTC), [gate_id]).get(gate_id, True)
+                )
         return gate, declared(rows)
 
     def _rows(self, cursor: Any, containers: Sequence[str]) -> list[Any]:

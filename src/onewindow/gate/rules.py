@@ -68,6 +68,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "Gate {g} is not a registered, active gate; no truck is let through it automatically.",
         "卡口 {g} 未登记或已停用，不自动放行。",
     ),
+    "gate_closed": (
+        "Gate {g} is closed now (outside its opening hours, or closed at short notice); no truck is "
+        "let through it automatically.",
+        "卡口 {g} 当前未开放（不在开放时间内或临时关闭），不自动放行。",
+    ),
     "container_invalid": (
         "{c} is not an ISO 6346 container number (wrong form or check digit); check the reading.",
         "{c} 不是有效的集装箱号（格式或校验位不符），请核对识别结果。",
@@ -146,6 +151,7 @@ class Gate(NamedTuple):
     kind: str
     active: bool
     port: str = ""
+    open_now: bool = True  # within its opening hours and no closure: as read, at most a second ago
 
 
 class Declared(NamedTuple):
@@ -279,6 +285,12 @@ def decide(reading: Reading, gate: Gate | None, declared: Mapping[str, Sequence[
         return Decision(
             Verdict.HOLD,
             (reason("gate_unknown", gate=reading.gate_id),),
+            boxes=tuple(Box(c, False) for c in reading.containers),
+        )
+    if not gate.open_now:
+        return Decision(
+            Verdict.HOLD,
+            (reason("gate_closed", gate=reading.gate_id),),
             boxes=tuple(Box(c, False) for c in reading.containers),
         )
     seals = frozenset(normalise_seal(s) for s in reading.seals)

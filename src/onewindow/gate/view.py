@@ -28,6 +28,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -41,7 +42,7 @@ from onewindow.kernel.tasks import cancel_and_wait
 from onewindow.persistence.outbox import events
 
 from . import events as gate_events
-from .facts import Found, SqlFacts, declared, declared_select
+from .facts import Found, SqlFacts, declared, declared_select, gates_open
 from .rules import GATE_KIND, Declared, Gate
 
 __all__ = ["Boxes", "GateView"]
@@ -191,7 +192,7 @@ class GateView:
         self, gate_id: str, missing: list[str], found: dict[str, list[Declared]]
     ) -> Gate | None:
         following, seq = self._following, self._seq  # a read now reflects every event followed so far
-        gate, more = self._source.read(gate_id, missing)
+        gate, more = self._source.read(gate_id, missing, with_gate=gate_id not in self._gates)
         if following:
             self._boxes.store({c: more.get(c, []) for c in missing}, seq)
         found.update(more)
@@ -285,7 +286,11 @@ class GateView:
 
     def _load_gates(self) -> None:
         with self._engine.connect() as conn:
-            self._gates = {r.id: Gate(r.id, r.kind, bool(r.active), r.port) for r in conn.execute(_GATES)}
+            rows = conn.execute(_GATES).all()
+            opened = gates_open(conn, datetime.now(UTC))
+            self._gates = {
+                r.id: Gate(r.id, r.kind, bool(r.active), r.port, opened.get(r.id, True)) for r in rows
+            }
         self._gates_due = time.monotonic() + 1.0
 
 

@@ -305,3 +305,13 @@ def test_a_reason_as_sent_to_the_reader_carries_only_what_applies() -> None:
         "message_zh": f"集装箱 {A} 未见于任何货物报关单。",
         "container": A,
     }
+
+
+def test_a_gate_closed_now_holds_every_truck_and_says_so() -> None:
+    closed = GATE._replace(open_now=False)
+    for direction in (Direction.EXIT, Direction.ENTRY):
+        reading = Reading.of(closed.id, direction, "皖B12345", [], [])
+        decision = decide(reading, closed, {})
+        assert decision.verdict == Verdict.HOLD
+        assert [r.code for r in decision.reasons] == ["gate_closed"]
+        assert "closed" in decision.reasons[0].message and "未开放" in decision.reasons[0].message_zh
