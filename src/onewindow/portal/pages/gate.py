@@ -34,6 +34,7 @@ def reason_label(code: str) -> str:
     """A hold reason's (or a note's) short name, by its stable code, in the visitor's language."""
     labels = {
         "gate_unknown": _("Gate not registered"),
+        "gate_closed": _("Gate closed now"),
         "container_invalid": _("Bad container number"),
         "container_unknown": _("Container on no declaration"),
         "not_import": _("Declared for export"),
