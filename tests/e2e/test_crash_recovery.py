@@ -16,9 +16,7 @@ import orjson
 import pytest
 import sqlalchemy as sa
 
-from onewindow.demo import samples
-from onewindow.demo.loader import INVOICE_PDF
-from tests.fixtures.servers import Server, cli
+from tests.fixtures.servers import Server, cli, demo_declarations
 
 pytestmark = pytest.mark.slow
 
@@ -31,22 +29,8 @@ FINAL = {"released", "inspection"}
 
 
 def _bodies(db: sa.Engine, n: int) -> list[tuple[str, bytes]]:
-    with db.connect() as conn:
-        usccs = dict(conn.execute(sa.text("SELECT id, uscc FROM organisations WHERE uscc IS NOT NULL")).all())
-    rng = random.Random(3)
-    invoice = {"type": "invoice", "sha256": __import__("hashlib").sha256(INVOICE_PDF).hexdigest()}
-    out = []
-    for _ in range(n):
-        raw = samples.goods_declaration(
-            rng,
-            consignee_uscc=usccs["jianghuai-trade"],
-            declarant_uscc=usccs["gangtong-broker"],
-            commodities=samples.COMMODITIES[:9],
-            documents=[invoice],
-            items=3,
-        )
-        out.append((uuid.uuid4().hex, orjson.dumps(raw)))
-    return out
+    made = demo_declarations(db, random.Random(3), items=3)
+    return [(uuid.uuid4().hex, orjson.dumps(next(made))) for _ in range(n)]
 
 
 async def _drive(url: str, work: list[tuple[str, bytes]], acked: dict[str, str], stop: asyncio.Event) -> None:

@@ -5,7 +5,6 @@ hold a second exit, and it is restarted when it dies and ends with ``serve`` how
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import random
 import signal
@@ -19,10 +18,8 @@ import orjson
 import pytest
 import sqlalchemy as sa
 
-from onewindow.demo import samples
 from onewindow.demo.gates import GATES
-from onewindow.demo.loader import INVOICE_PDF
-from tests.fixtures.servers import Server, cli
+from tests.fixtures.servers import Server, cli, demo_declarations
 
 pytestmark = pytest.mark.slow
 
@@ -65,20 +62,10 @@ def registered(server: Server) -> None:
 async def released(api: httpx.AsyncClient, server: Server) -> dict[str, Any]:
     """A goods declaration the API's process released on receipt, as it reads now."""
     db = sa.create_engine(f"sqlite:///{server.env['ONEWINDOW_DATA_DIR']}/onewindow.db")
-    with db.connect() as conn:
-        usccs = dict(conn.execute(sa.text("SELECT id, uscc FROM organisations WHERE uscc IS NOT NULL")).all())
+    made = demo_declarations(db, random.Random(time.time_ns()), items=2)
+    bodies = [next(made) for _ in range(20)]  # the risk engine selects some: those are not released
     db.dispose()
-    invoice = {"type": "invoice", "sha256": hashlib.sha256(INVOICE_PDF).hexdigest()}
-    rng = random.Random(time.time_ns())
-    for _ in range(20):  # the risk engine selects some for inspection: those are not released
-        body = samples.goods_declaration(
-            rng,
-            consignee_uscc=usccs["jianghuai-trade"],
-            declarant_uscc=usccs["gangtong-broker"],
-            commodities=samples.COMMODITIES[:9],
-            documents=[invoice],
-            items=2,
-        )
+    for body in bodies:
         r = await api.post("/v1/declarations", content=orjson.dumps(body), headers=BROKER)
         assert r.status_code == 201, r.text
         if r.json()["status"] == "released":

@@ -57,11 +57,6 @@ class GateProcess:
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self.starts = 0
-
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None else None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._watch, name="gate-desk-watcher", daemon=True)
@@ -88,7 +83,6 @@ class GateProcess:
                 if self._stopping.is_set():
                     return
                 self._proc = self._spawn()
-                self.starts += 1
             code = self._proc.wait()
             if self._stopping.is_set():
                 return

@@ -37,15 +37,7 @@ Authenticate with `Authorization: Bearer <token>`. Every error is
 
 
 def create_app(settings: Settings | None = None, onewindow: OneWindow | None = None) -> FastAPI:
-    app = FastAPI(
-        title="OneWindow",
-        version=__version__,
-        description=DESCRIPTION,
-        lifespan=_lifespan(settings, onewindow),
-        telemetry=telemetry(),
-    )
-    _answer_errors(app)
-    _healthz(app)
+    app = _app("OneWindow", DESCRIPTION, settings, onewindow, portal=True)
     for router in _api_routers():
         app.include_router(router)
     install_portal(app)  # after the API: the portal's paths never shadow it
@@ -60,17 +52,26 @@ def create_gate_app(settings: Settings | None = None, onewindow: OneWindow | Non
     from onewindow.gate.api import HOT_ROUTES
     from onewindow.gate.api import router as gates
 
+    app = _app("OneWindow gate desk", GATE_DESCRIPTION, settings, onewindow, portal=False)
+    app.include_router(gates)
+    hot.install(app, HOT_ROUTES)
+    return app
+
+
+def _app(
+    title: str, description: str, settings: Settings | None, onewindow: OneWindow | None, *, portal: bool
+) -> FastAPI:
+    """An app that starts (or is given) a OneWindow, answers errors as the API does (or as portal
+    pages, where it serves the portal) and reports its health."""
     app = FastAPI(
-        title="OneWindow gate desk",
+        title=title,
         version=__version__,
-        description=GATE_DESCRIPTION,
+        description=description,
         lifespan=_lifespan(settings, onewindow),
         telemetry=telemetry(),
     )
-    _answer_errors(app, portal=False)
+    _answer_errors(app, portal=portal)
     _healthz(app)
-    app.include_router(gates)
-    hot.install(app, HOT_ROUTES)
     return app
 
 
@@ -118,7 +119,7 @@ def _healthz(app: FastAPI) -> None:
         }
 
 
-def _answer_errors(app: FastAPI, portal: bool = True) -> None:
+def _answer_errors(app: FastAPI, portal: bool) -> None:
     """Every error as the API's JSON (stable code, both languages, fields), or as a portal page
     where the app serves the portal and the path is the portal's."""
 

@@ -55,20 +55,16 @@ class MemoryFacts:
         return self.gates.get(gate_id), {c: self.declared[c] for c in containers if c in self.declared}
 
 
-def gates_open(conn: sa.Connection, now: datetime, ids: Sequence[str] | None = None) -> dict[str, bool]:
-    """Whether each gate (of ``ids``, or every one) is open at ``now``: within its opening hours
-    and not closed at short notice (the facilities register's calendar and closures). A gate with
-    no calendar, or one that cannot be read, is a 24-hour gate: its hours never hold a truck."""
-    f = facilities.c
-    q = sa.select(f.id, f.hours).where(f.kind == GATE_KIND)
-    if ids is not None:
-        q = q.where(f.id.in_(list(ids)))
-    hours = {r.id: _hours(r.hours) for r in conn.execute(q)}
+def gates_open(conn: sa.Connection, hours: Mapping[str, Any], now: datetime) -> dict[str, bool]:
+    """Whether each gate of ``hours`` (gate id -> its register row's hours document) is open at
+    ``now``: within its opening hours and not closed at short notice (the register's closures). A
+    gate with no calendar, or one that cannot be read, is a 24-hour gate: its hours never hold a
+    truck."""
     moment = Period(now, now + timedelta(seconds=1))
     shut = facilities_repository.closures_of(conn, list(hours), moment) if hours else {}
     return {
-        gate: is_open(h, [c.period for c in shut.get(gate, [])], moment.start, moment.end)
-        for gate, h in hours.items()
+        gate: is_open(_hours(doc), [c.period for c in shut.get(gate, [])], moment.start, moment.end)
+        for gate, doc in hours.items()
     }
 
 
@@ -131,7 +127,9 @@ class SqlFacts:
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
         f = facilities.c
-        self._gate = _Prepared(engine, sa.select(f.kind, f.active, f.port).where(f.id == sa.bindparam("g")))
+        self._gate = _Prepared(
+            engine, sa.select(f.kind, f.active, f.port, f.hours).where(f.id == sa.bindparam("g"))
+        )
         self._declared = {n: _Prepared(engine, _declared_statement(n)) for n in range(1, MAX_CONTAINERS + 1)}
 
     def read(self, gate_id: str, containers: Sequence[str], *, with_gate: bool = True) -> Found:
@@ -148,13 +146,14 @@ class SqlFacts:
                 cursor.close()
         finally:
             raw.close()  # back to the pool, which ends the read transaction
-        gate = Gate(gate_id, gates[0][0], bool(gates[0][1]), gates[0][2]) if gates else None
-        if gate is not None and gate.kind == "gate":
+        if not gates:
+            return None, declared(rows)
+        kind, active, port, hours = gates[0]
+        opened = True
+        if kind == GATE_KIND:
             with self._engine.connect() as conn:
-                gate = gate._replace(
-                    open_now=gates_open(conn, datetime.now(UTC), [gate_id]).get(gate_id, True)
-                )
-        return gate, declared(rows)
+                opened = gates_open(conn, {gate_id: hours}, datetime.now(UTC))[gate_id]
+        return Gate(gate_id, kind, bool(active), port, opened), declared(rows)
 
     def _rows(self, cursor: Any, containers: Sequence[str]) -> list[Any]:
         if not containers:

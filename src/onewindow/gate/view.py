@@ -77,7 +77,7 @@ _CONTAINERS_OF = sa.select(_d.data["containers"]).where(
 _DECLARED = declared_select().where(
     declaration_containers.c.container.in_(sa.bindparam("containers", expanding=True))
 )
-_GATES = sa.select(_f.id, _f.kind, _f.active, _f.port).where(_f.kind == GATE_KIND)
+_GATES = sa.select(_f.id, _f.kind, _f.active, _f.port, _f.hours).where(_f.kind == GATE_KIND)
 
 
 # An entry: (declarations as plain tuples, the outbox position it reflects: every event up to it).
@@ -287,10 +287,8 @@ class GateView:
     def _load_gates(self) -> None:
         with self._engine.connect() as conn:
             rows = conn.execute(_GATES).all()
-            opened = gates_open(conn, datetime.now(UTC))
-            self._gates = {
-                r.id: Gate(r.id, r.kind, bool(r.active), r.port, opened.get(r.id, True)) for r in rows
-            }
+            opened = gates_open(conn, {r.id: r.hours for r in rows}, datetime.now(UTC))
+            self._gates = {r.id: Gate(r.id, r.kind, bool(r.active), r.port, opened[r.id]) for r in rows}
         self._gates_due = time.monotonic() + 1.0
 
 
